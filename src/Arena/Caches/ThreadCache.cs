@@ -1,0 +1,74 @@
+// Per-thread caches. See Heap.cs for the overview of the allocator.
+//
+// Each thread that allocates from a heap gets a cache (Go: mcache, per P):
+// one current slab per size class, so the common allocation and the common
+// free (of an object from the thread's own current slab) take no lock and no
+// atomic instruction. Statistics are counted here per class and summed by
+// Heap.GetStats (Go flushes mcache stats on refill; summing on read keeps
+// the fast path to one increment).
+//
+// The cache's state lives in a CacheBlock of unmanaged memory, listed on the
+// heap so GetStats and Dispose can reach it without keeping the managed
+// ThreadCache alive. The ThreadCache object is referenced only by thread-static
+// fields: when its thread ends it becomes unreachable, and its finalizer gives
+// the slabs back to the central lists and folds its counters into the heap.
+//
+// An empty sentinel slab (Go: emptymspan) stands in every class with no
+// slab, so the fast path has no null check. After Dispose, every block points
+// at the sentinel again and allocation falls to the slow path, which throws.
+
+using System.Runtime.InteropServices;
+using Arena.SizeClasses;
+using Arena.Slabs;
+
+namespace Arena.Caches;
+
+/// <summary>The unmanaged state of one thread's cache for one heap.</summary>
+internal unsafe struct CacheBlock
+{
+    /// <summary>Current slab per class (Slab*); the sentinel when none. Go: mcache.alloc.</summary>
+    public fixed long Current[SizeClassTable.Count];
+    /// <summary>Objects allocated per class by this thread.</summary>
+    public fixed long Mallocs[SizeClassTable.Count];
+    /// <summary>Objects freed per class by this thread (whoever allocated them).</summary>
+    public fixed long Frees[SizeClassTable.Count];
+    public CacheBlock* Next;
+    public CacheBlock* Prev;
+}
+
+/// <summary>One thread's cache for one heap. Go: mcache.</summary>
+internal sealed unsafe class ThreadCache
+{
+    /// <summary>The slab every empty cache entry points at. Go: emptymspan.</summary>
+    public static readonly Slab* EmptySlab = CreateEmptySlab();
+
+    public readonly Heap Heap;
+    public readonly CacheBlock* Block;
+
+    public ThreadCache(Heap heap)
+    {
+        Heap = heap;
+        Block = (CacheBlock*)NativeMemory.AllocZeroed((nuint)sizeof(CacheBlock));
+        ResetToEmpty(Block);
+    }
+
+    public nint Id => (nint)Block;
+
+    ~ThreadCache()
+    {
+        Heap.RetireCache(this);
+        NativeMemory.Free(Block);
+    }
+
+    public static void ResetToEmpty(CacheBlock* b)
+    {
+        for (int c = 0; c < SizeClassTable.Count; c++) b->Current[c] = (long)EmptySlab;
+    }
+
+    private static Slab* CreateEmptySlab()
+    {
+        Slab* s = (Slab*)NativeMemory.AllocZeroed((nuint)sizeof(Slab));
+        s->State = SlabState.Cached;
+        return s;
+    }
+}

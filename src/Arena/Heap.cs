@@ -1,0 +1,458 @@
+// Arena's allocator: overview. Other files of the runtime say "See Heap.cs".
+//
+// Arena follows Go's memory allocator (runtime/malloc.go). Glossary:
+//
+//   page heap    reserves 4 MiB chunks of unmanaged memory and hands out runs
+//                of 8 KiB pages; maps any address to its chunk and slab in O(1).
+//                Go: mheap, heapArena.                         Pages/PageHeap.cs
+//   size class   one of Go's 67 object sizes, 8 B to 32 KiB.   SizeClasses/
+//   slab         a page run cut into objects of one class, with alloc bits
+//                and a 64-bit alloc cache. Go: mspan.          Slabs/Slab.cs
+//   central      per class, the slabs no thread owns. Go: mcentral.
+//                                                              Caches/Central.cs
+//   thread cache per thread and heap, one current slab per class. Go: mcache.
+//                                                              Caches/ThreadCache.cs
+//
+// Allocating a small object (Alloc<T>, or Alloc(size) up to 32 KiB):
+//   1. Round the size up to its class (for Alloc<T> a constant, folded by the JIT).
+//   2. Take the calling thread's cache for this heap from a thread-static.
+//   3. Take the class's current slab; find a free object in its alloc cache
+//      with a trailing-zero count; advance FreeIndex; set the alloc bit.
+//      No lock, no atomic instruction (Go: nextFreeFast).
+//   4. The cache word is exhausted: reload it from the alloc bits (Go: nextFreeIndex).
+//   5. The slab is exhausted: merge frees from other threads; rescan it if a
+//      quarter is free again, else hand it to its central list and take a
+//      partial slab from there, or a fresh slab from the page heap (Go: refill).
+//   6. The page heap has no run: reserve a chunk (Go: grow).
+// Objects over 32 KiB get a page run of their own, straight from the page heap.
+//
+// Freeing: the address map gives the chunk, its page map the slab, Go's
+// magic divide the object index. The object must be allocated and the
+// address its start, else ArgumentException. If the calling thread owns the
+// slab the bit is cleared in place; otherwise it is set in the slab's remote
+// bits with one atomic OR, for the owner to merge (see Central.cs).
+//
+// Memory layout: object memory holds only user data. Slab and chunk
+// descriptors, bitmaps and caches live in separate NativeMemory blocks.
+//
+// Concurrency: the fast paths touch only the calling thread's cache and the
+// slabs it owns. Central lists and the page heap each have a lock. Dispose
+// must not run concurrently with other use of the heap.
+
+using System.Runtime.CompilerServices;
+using Arena.Caches;
+using Arena.Diagnostics;
+using Arena.Pages;
+using Arena.SizeClasses;
+using Arena.Slabs;
+
+namespace Arena;
+
+/// <summary>
+/// A heap of unmanaged memory organised as Go's: size-class slabs, per-thread caches and
+/// a page heap. Every method is thread-safe except <see cref="Dispose"/>; any thread may
+/// free what another allocated.
+/// </summary>
+public sealed unsafe partial class Heap : IDisposable
+{
+    private static int s_lastId;
+    [ThreadStatic] private static ThreadCache? t_cache;
+    [ThreadStatic] private static Dictionary<Heap, ThreadCache>? t_otherCaches;
+
+    private readonly int _id;
+    private readonly PageHeap _pages;
+    private readonly Central[] _centrals;
+    private readonly Lock _cacheLock = new();
+    private CacheBlock* _caches;       // every live cache block, linked; guarded by _cacheLock
+    private readonly long[] _retired = new long[SizeClassTable.Count * 2];
+    private long _largeMallocs, _largeFrees, _largeBytesTotal, _largeBytesLive;
+    private volatile bool _disposed;
+
+    /// <summary>The process-wide heap, with default options. It cannot be disposed.</summary>
+    public static Heap Default { get; } = new(new HeapOptions());
+
+    /// <summary>Creates a heap with default options.</summary>
+    public Heap() : this(new HeapOptions()) { }
+
+    /// <summary>Creates a heap with the given options.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public Heap(HeapOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+        Checked = options.Checked || Environment.GetEnvironmentVariable("ARENA_CHECKED") == "1";
+        _id = Interlocked.Increment(ref s_lastId);
+        _pages = new PageHeap(_id, options.MaxBytes, options.RetainedBytes);
+        _centrals = new Central[SizeClassTable.Count];
+        for (int c = 1; c < SizeClassTable.Count; c++) _centrals[c] = new Central(_pages, c);
+    }
+
+    /// <summary>The options this heap was created with.</summary>
+    public HeapOptions Options { get; }
+
+    /// <summary>Whether checked mode is on (options or <c>ARENA_CHECKED=1</c>).</summary>
+    public bool Checked { get; }
+
+    /// <summary>True once <see cref="Dispose"/> has run.</summary>
+    public bool IsDisposed => _disposed;
+
+    internal PageHeap Pages => _pages;
+
+    // ---- allocation -------------------------------------------------------------------
+
+    /// <summary>
+    /// Allocates a zeroed <typeparamref name="T"/> that lives until <see cref="Free{T}(Ptr{T})"/>.
+    /// </summary>
+    /// <exception cref="ArenaOutOfMemoryException">Past <see cref="HeapOptions.MaxBytes"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The heap was disposed.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Ptr<T> Alloc<T>() where T : unmanaged
+    {
+        T* p = (T*)AllocClass(TypeLayout<T>.SizeClass, TypeLayout<T>.Size, TypeLayout<T>.Alignment);
+        *p = default;
+        return new Ptr<T>(p);
+    }
+
+    /// <summary>
+    /// Allocates <paramref name="size"/> bytes aligned to <paramref name="alignment"/>, not
+    /// zeroed, living until <see cref="Free(void*)"/>. Small sizes are rounded up to Go's
+    /// size classes; sizes over 32 KiB get pages of their own.
+    /// </summary>
+    /// <param name="size">Bytes, 0 or more (0 gives a distinct minimal object).</param>
+    /// <param name="alignment">A power of two from 1 to 8192.</param>
+    /// <exception cref="ArgumentOutOfRangeException">Size or alignment out of range.</exception>
+    /// <exception cref="ArenaOutOfMemoryException">Past <see cref="HeapOptions.MaxBytes"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The heap was disposed.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void* Alloc(nint size, int alignment = 8)
+    {
+        if ((nuint)size - 1 < SizeClassTable.MaxSmallSize && alignment == 8)
+            return AllocClass(SizeClassTable.ForSize((int)size), (int)size, 8);
+        return AllocChecked(size, alignment);
+    }
+
+    private void* AllocChecked(nint size, int alignment)
+    {
+        if (alignment <= 0 || alignment > PageHeap.PageSize || (alignment & (alignment - 1)) != 0)
+            ThrowHelper.BadAlignment(alignment);
+        if (size < 0 || size > MaxRequest)
+            ThrowHelper.SizeOutOfRange(size, MaxRequest);
+        int sizeClass = size <= SizeClassTable.MaxSmallSize
+            ? SizeClassTable.ForSizeAndAlignment((int)size, alignment)
+            : 0;
+        return AllocClass(sizeClass, size, alignment);
+    }
+
+    /// <summary>Largest single request: 1 TiB.</summary>
+    internal const long MaxRequest = 1L << 40;
+
+    /// <summary>The fast path: an object of <paramref name="sizeClass"/> from this thread's cache.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void* AllocClass(int sizeClass, nint size, int alignment)
+    {
+        ThreadCache? cache = t_cache;
+        if (cache != null && cache.Heap == this)
+        {
+            Slab* s = (Slab*)cache.Block->Current[sizeClass];
+            ulong bits = s->AllocCache;
+            if (bits != 0)
+            {
+                int tz = System.Numerics.BitOperations.TrailingZeroCount(bits);
+                int idx = s->FreeIndex + tz;
+                int next = idx + 1;
+                if ((next & 63) != 0 && next <= s->NElems)
+                {
+                    s->AllocCache = (bits >> tz) >> 1;
+                    s->FreeIndex = next;
+                    s->AllocBits[idx >> 6] |= 1UL << idx;
+                    s->AllocCount++;
+                    cache.Block->Mallocs[sizeClass]++;
+                    return (void*)(s->Base + (nuint)idx * s->ElemSize);
+                }
+            }
+        }
+        return AllocSlow(sizeClass, size, alignment);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void* AllocSlow(int sizeClass, nint size, int alignment)
+    {
+        if (_disposed) ThrowHelper.ObjectDisposed(nameof(Heap));
+        if (sizeClass == 0) return AllocLarge(size);
+        ThreadCache cache = CacheForThread();
+        CacheBlock* b = cache.Block;
+        Slab* s = (Slab*)b->Current[sizeClass];
+        if (s != ThreadCache.EmptySlab)
+        {
+            int idx = s->TakeNext();
+            if (idx < 0 && s->MergeRemoteFrees() >= 0 && s->NElems - s->AllocCount >= Math.Max(1, s->NElems / 4))
+            {
+                s->FreeIndex = 0;             // enough came back: rescan this slab
+                s->RefillCache();
+                idx = s->TakeNext();
+            }
+            if (idx >= 0)
+            {
+                b->Mallocs[sizeClass]++;
+                return (void*)(s->Base + (nuint)idx * s->ElemSize);
+            }
+            b->Current[sizeClass] = (long)ThreadCache.EmptySlab;
+            _centrals[sizeClass].Release(s);
+        }
+        s = _centrals[sizeClass].Acquire(cache.Id);
+        b->Current[sizeClass] = (long)s;
+        int taken = s->TakeNext();
+        b->Mallocs[sizeClass]++;
+        return (void*)(s->Base + (nuint)taken * s->ElemSize);
+    }
+
+    private void* AllocLarge(nint size)
+    {
+        long bytes = Math.Max(size, 1);
+        int pages = checked((int)((bytes + PageHeap.PageSize - 1) >> PageHeap.PageShift));
+        Slab* s = _pages.AllocSlab(pages, bytes);
+        s->State = SlabState.Large;
+        s->NElems = 1;
+        s->LargeSize = (nuint)bytes;
+        s->AllocCount = 1;
+        Interlocked.Increment(ref _largeMallocs);
+        Interlocked.Add(ref _largeBytesTotal, bytes);
+        Interlocked.Add(ref _largeBytesLive, bytes);
+        return (void*)s->Base;
+    }
+
+    // ---- free -------------------------------------------------------------------------
+
+    /// <summary>Frees an object allocated by <see cref="Alloc{T}"/> on this heap.</summary>
+    /// <exception cref="ArgumentException">
+    /// Null, not from this heap, not the start of an object, or already freed.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException">The heap was disposed.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Free<T>(Ptr<T> pointer) where T : unmanaged => Free(pointer.Pointer);
+
+    /// <summary>Frees memory allocated by <see cref="Alloc(nint, int)"/> or <see cref="Alloc{T}"/> on this heap.</summary>
+    /// <exception cref="ArgumentException">
+    /// Null, not from this heap, not the start of an object, or already freed.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException">The heap was disposed.</exception>
+    public void Free(void* pointer)
+    {
+        nuint a = (nuint)pointer;
+        Chunk* chunk = _pages.Owning(a);
+        Slab* s = chunk != null ? chunk->SlabOf(a) : null;
+        if (s == null || s->State is not (SlabState.Cached or SlabState.Partial or SlabState.Full))
+        {
+            FreeOther(pointer, s);
+            return;
+        }
+        int idx = s->ObjectIndex(a);
+        if (s->Base + (nuint)idx * s->ElemSize != a || idx >= s->NElems)
+            ThrowHelper.Interior((nint)a, (nint)(s->Base + (nuint)Math.Min(idx, s->NElems - 1) * s->ElemSize));
+        int w = idx >> 6;
+        ulong mask = 1UL << idx;
+        ThreadCache? cache = t_cache;
+        if (cache != null && cache.Heap == this && s->Owner == cache.Id)
+        {
+            ref ulong word = ref s->AllocBits[w];
+            if ((word & mask) == 0 || (s->RemoteBits[w] & mask) != 0) ThrowHelper.DoubleFree((nint)a);
+            word &= ~mask;
+            s->AllocCount--;
+            cache.Block->Frees[s->SizeClass]++;
+            return;
+        }
+        FreeRemote(s, a, w, mask);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FreeRemote(Slab* s, nuint a, int w, ulong mask)
+    {
+        if ((Volatile.Read(ref s->AllocBits[w]) & mask) == 0) ThrowHelper.DoubleFree((nint)a);
+        int sizeClass = s->SizeClass;
+        ulong old = Interlocked.Or(ref s->RemoteBits[w], mask);
+        if ((old & mask) != 0) ThrowHelper.DoubleFree((nint)a);
+        CacheForThread().Block->Frees[sizeClass]++;
+        // The OR above is a full fence: if the slab's owner filed it as Full before
+        // merging, this read sees Full (see Central.cs).
+        if (Volatile.Read(ref *(byte*)&s->State) == (byte)SlabState.Full)
+            _centrals[sizeClass].OnRemoteFreeIntoFull(s);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FreeOther(void* pointer, Slab* s)
+    {
+        if (pointer == null) ThrowHelper.NullPointer();
+        if (_disposed) ThrowHelper.ObjectDisposed(nameof(Heap));
+        nuint a = (nuint)pointer;
+        if (s == null) ThrowHelper.NotOwned((nint)a);
+        if (s->State == SlabState.Scope)
+            ThrowHelper.InvalidOperation($"0x{a:x} belongs to a scope; scope memory is freed when the scope is disposed, not with Free.");
+        if (s->State != SlabState.Large) ThrowHelper.NotOwned((nint)a);
+        if (a != s->Base) ThrowHelper.Interior((nint)a, (nint)s->Base);
+        if (Interlocked.CompareExchange(ref *(byte*)&s->State, (byte)SlabState.Free, (byte)SlabState.Large) != (byte)SlabState.Large)
+            ThrowHelper.DoubleFree((nint)a);
+        long bytes = (long)s->LargeSize;
+        Interlocked.Increment(ref _largeFrees);
+        Interlocked.Add(ref _largeBytesLive, -bytes);
+        _pages.FreeSlab(s);
+    }
+
+    // ---- caches -----------------------------------------------------------------------
+
+    /// <summary>The calling thread's cache for this heap, created on first use.</summary>
+    private ThreadCache CacheForThread()
+    {
+        ThreadCache? cache = t_cache;
+        if (cache != null && cache.Heap == this) return cache;
+        return SwitchCache();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ThreadCache SwitchCache()
+    {
+        if (_disposed) ThrowHelper.ObjectDisposed(nameof(Heap));
+        var others = t_otherCaches ??= new Dictionary<Heap, ThreadCache>(ReferenceEqualityComparer.Instance);
+        if (t_cache != null && !t_cache.Heap.IsDisposed) others[t_cache.Heap] = t_cache;
+        if (!others.Remove(this, out ThreadCache? cache))
+        {
+            cache = new ThreadCache(this);
+            lock (_cacheLock)
+            {
+                if (_disposed) ThrowHelper.ObjectDisposed(nameof(Heap));
+                cache.Block->Next = _caches;
+                if (_caches != null) _caches->Prev = cache.Block;
+                _caches = cache.Block;
+            }
+        }
+        t_cache = cache;
+        return cache;
+    }
+
+    /// <summary>Called by a cache's finalizer once its thread has ended.</summary>
+    internal void RetireCache(ThreadCache cache)
+    {
+        lock (_cacheLock)
+        {
+            if (_disposed) return;
+            CacheBlock* b = cache.Block;
+            for (int c = 1; c < SizeClassTable.Count; c++)
+            {
+                Slab* s = (Slab*)b->Current[c];
+                if (s != ThreadCache.EmptySlab) _centrals[c].Release(s);
+                b->Current[c] = (long)ThreadCache.EmptySlab;
+                _retired[2 * c] += b->Mallocs[c];
+                _retired[2 * c + 1] += b->Frees[c];
+            }
+            if (b->Prev != null) b->Prev->Next = b->Next; else _caches = b->Next;
+            if (b->Next != null) b->Next->Prev = b->Prev;
+        }
+    }
+
+    // ---- maintenance ------------------------------------------------------------------
+
+    /// <summary>
+    /// Gives back what can be given back now: the calling thread's current slabs return to
+    /// the central lists, frees from other threads are merged, empty slabs go back to the
+    /// page heap and wholly free chunks to the operating system. Returns the bytes released.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The heap was disposed.</exception>
+    public long Trim()
+    {
+        if (_disposed) ThrowHelper.ObjectDisposed(nameof(Heap));
+        ThreadCache? cache = t_cache;
+        if (cache != null && cache.Heap == this)
+        {
+            CacheBlock* b = cache.Block;
+            for (int c = 1; c < SizeClassTable.Count; c++)
+            {
+                Slab* s = (Slab*)b->Current[c];
+                if (s == ThreadCache.EmptySlab) continue;
+                b->Current[c] = (long)ThreadCache.EmptySlab;
+                _centrals[c].Release(s);
+            }
+        }
+        for (int c = 1; c < SizeClassTable.Count; c++) _centrals[c].Trim();
+        return _pages.ReleaseFreeChunks();
+    }
+
+    /// <summary>A snapshot of this heap's statistics, with Go's MemStats names.</summary>
+    /// <exception cref="ObjectDisposedException">The heap was disposed.</exception>
+    public HeapStats GetStats()
+    {
+        if (_disposed) ThrowHelper.ObjectDisposed(nameof(Heap));
+        var mallocs = new long[SizeClassTable.Count];
+        var frees = new long[SizeClassTable.Count];
+        lock (_cacheLock)
+        {
+            for (int c = 1; c < SizeClassTable.Count; c++)
+            {
+                mallocs[c] = _retired[2 * c];
+                frees[c] = _retired[2 * c + 1];
+            }
+            for (CacheBlock* b = _caches; b != null; b = b->Next)
+            {
+                for (int c = 1; c < SizeClassTable.Count; c++)
+                {
+                    mallocs[c] += Volatile.Read(ref b->Mallocs[c]);
+                    frees[c] += Volatile.Read(ref b->Frees[c]);
+                }
+            }
+        }
+        long heapAlloc = 0, totalAlloc = 0, objects = 0, allMallocs = 0, allFrees = 0;
+        var bySize = new SizeClassStats[SizeClassTable.Count];
+        long largeMallocs = Volatile.Read(ref _largeMallocs), largeFrees = Volatile.Read(ref _largeFrees);
+        bySize[0] = new SizeClassStats(0, largeMallocs, largeFrees);
+        for (int c = 1; c < SizeClassTable.Count; c++)
+        {
+            int size = SizeClassTable.ObjectSizes[c];
+            bySize[c] = new SizeClassStats(size, mallocs[c], frees[c]);
+            heapAlloc += (mallocs[c] - frees[c]) * size;
+            totalAlloc += mallocs[c] * size;
+            allMallocs += mallocs[c];
+            allFrees += frees[c];
+        }
+        heapAlloc += Volatile.Read(ref _largeBytesLive);
+        totalAlloc += Volatile.Read(ref _largeBytesTotal);
+        allMallocs += largeMallocs;
+        allFrees += largeFrees;
+        objects = allMallocs - allFrees;
+        long inuse = _pages.InuseBytes, sys = _pages.SysBytes;
+        return new HeapStats
+        {
+            HeapAlloc = heapAlloc,
+            HeapSys = sys,
+            HeapInuse = inuse,
+            HeapIdle = sys - inuse,
+            HeapReleased = _pages.ReleasedBytes,
+            HeapObjects = objects,
+            TotalAlloc = totalAlloc,
+            Mallocs = allMallocs,
+            Frees = allFrees,
+            BySize = bySize,
+        };
+    }
+
+    /// <summary>
+    /// Releases every byte this heap holds. Pointers into it become invalid; later calls
+    /// throw <see cref="ObjectDisposedException"/>. Must not run concurrently with other
+    /// use of the heap. The <see cref="Default"/> heap cannot be disposed.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Called on <see cref="Default"/>.</exception>
+    public void Dispose()
+    {
+        if (ReferenceEquals(this, Default))
+            ThrowHelper.InvalidOperation("Heap.Default lives as long as the process and cannot be disposed. Create a heap with new Heap(options) to dispose it.");
+        lock (_cacheLock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            // Blocks stay allocated (their ThreadCache objects may still be reachable from
+            // thread-statics); pointing them at the sentinel sends every allocation to the
+            // slow path, which throws.
+            for (CacheBlock* b = _caches; b != null; b = b->Next) ThreadCache.ResetToEmpty(b);
+            _caches = null;
+        }
+        _pages.DisposeAll();
+    }
+}

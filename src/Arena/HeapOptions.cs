@@ -1,0 +1,32 @@
+namespace Arena;
+
+/// <summary>Settings of a <see cref="Heap"/>. Read once, by the constructor.</summary>
+public sealed class HeapOptions
+{
+    /// <summary>
+    /// Hard limit on bytes in use (pages of slabs, scopes and large objects; HeapInuse).
+    /// An allocation past it throws <see cref="ArenaOutOfMemoryException"/> and the heap
+    /// stays usable. 0 (the default) means no limit.
+    /// </summary>
+    public long MaxBytes { get; init; }
+
+    /// <summary>
+    /// Bytes of wholly free 4 MiB chunks the heap keeps for reuse; free chunks past this
+    /// are given back to the operating system. Default 64 MiB.
+    /// </summary>
+    public long RetainedBytes { get; init; } = 64L << 20;
+
+    /// <summary>
+    /// Checked mode: extra validation and poisoning of freed memory, for tests and
+    /// debugging. Also turned on by the environment variable <c>ARENA_CHECKED=1</c>.
+    /// </summary>
+    public bool Checked { get; init; }
+
+    internal void Validate()
+    {
+        if (MaxBytes < 0)
+            throw new ArgumentOutOfRangeException(nameof(MaxBytes), MaxBytes, "MaxBytes must be 0 (no limit) or positive.");
+        if (RetainedBytes < 0)
+            throw new ArgumentOutOfRangeException(nameof(RetainedBytes), RetainedBytes, "RetainedBytes must be 0 or positive.");
+    }
+}

@@ -1,0 +1,39 @@
+namespace Arena;
+
+/// <summary>
+/// A snapshot of a heap's memory statistics, named after Go's runtime.MemStats. Counters
+/// are read without stopping other threads, so a snapshot taken while they allocate is
+/// approximate; one taken while they are quiet is exact.
+/// </summary>
+public readonly record struct HeapStats
+{
+    /// <summary>Bytes of allocated objects (rounded up to their size class). Go: HeapAlloc.</summary>
+    public long HeapAlloc { get; init; }
+    /// <summary>Bytes of memory obtained from the operating system and not given back. Go: HeapSys.</summary>
+    public long HeapSys { get; init; }
+    /// <summary>Bytes in chunks that hold no slab, scope or large object. Go: HeapIdle.</summary>
+    public long HeapIdle { get; init; }
+    /// <summary>Bytes in pages used by slabs, scopes and large objects. Go: HeapInuse.</summary>
+    public long HeapInuse { get; init; }
+    /// <summary>
+    /// Bytes given back to the operating system over the heap's life. Go counts memory
+    /// released but still mapped; Arena frees whole chunks, so they leave HeapSys.
+    /// </summary>
+    public long HeapReleased { get; init; }
+    /// <summary>Number of allocated objects. Go: HeapObjects.</summary>
+    public long HeapObjects { get; init; }
+    /// <summary>Cumulative bytes allocated (never decreases). Go: TotalAlloc.</summary>
+    public long TotalAlloc { get; init; }
+    /// <summary>Cumulative count of objects allocated. Go: Mallocs.</summary>
+    public long Mallocs { get; init; }
+    /// <summary>Cumulative count of objects freed. Go: Frees.</summary>
+    public long Frees { get; init; }
+    /// <summary>Per size class: object size, objects allocated and freed. Go: BySize.</summary>
+    public IReadOnlyList<SizeClassStats> BySize { get; init; }
+}
+
+/// <summary>Allocation counts of one size class. Go: MemStats.BySize's element.</summary>
+/// <param name="Size">The largest object size of the class, in bytes.</param>
+/// <param name="Mallocs">Cumulative objects allocated in the class.</param>
+/// <param name="Frees">Cumulative objects freed in the class.</param>
+public readonly record struct SizeClassStats(int Size, long Mallocs, long Frees);

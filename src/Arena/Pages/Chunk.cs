@@ -1,0 +1,66 @@
+// See PageHeap.cs for the page heap's overview.
+
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Arena.Slabs;
+
+namespace Arena.Pages;
+
+/// <summary>
+/// The descriptor of one chunk of unmanaged memory: which pages are used and which
+/// slab owns each page. Lives outside the chunk, in NativeMemory. Go: heapArena.
+/// </summary>
+internal unsafe struct Chunk
+{
+    public const int BitmapWords = PageHeap.PagesPerChunk / 64;
+
+    public nuint Base;
+    public nuint Size;
+    public int HeapId;
+    public int FreePages;
+    /// <summary>Lowest page that may be free; searches start here.</summary>
+    public int SearchHint;
+    /// <summary>The one large object of a huge chunk, else null (then PageMap is used).</summary>
+    public Slab* Single;
+    public Chunk* Next;
+    public Chunk* Prev;
+    /// <summary>One bit per page, 1 = used.</summary>
+    public fixed ulong UsedBits[BitmapWords];
+    /// <summary>The slab owning each page (a Slab*), 0 when the page is free. Go: heapArena.spans.</summary>
+    public fixed long PageMap[PageHeap.PagesPerChunk];
+
+    /// <summary>The slab owning the page of <paramref name="address"/>, or null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Slab* SlabOf(nuint address)
+        => Single != null ? Single : (Slab*)PageMap[(int)((address - Base) >> PageHeap.PageShift)];
+
+    /// <summary>First page of a run of <paramref name="pages"/> free pages, or -1.</summary>
+    public int FindFree(int pages)
+    {
+        int i = SearchHint;
+        while (i + pages <= PageHeap.PagesPerChunk)
+        {
+            int start = NextBit(i, set: false);
+            if (start < 0 || start + pages > PageHeap.PagesPerChunk) return -1;
+            int end = NextBit(start, set: true);
+            if (end < 0) end = PageHeap.PagesPerChunk;
+            if (end - start >= pages) return start;
+            i = end;
+        }
+        return -1;
+    }
+
+    /// <summary>Index of the first bit at or after <paramref name="from"/> equal to <paramref name="set"/>, or -1.</summary>
+    private int NextBit(int from, bool set)
+    {
+        int w = from >> 6;
+        ulong word = set ? UsedBits[w] : ~UsedBits[w];
+        word &= ~0UL << (from & 63);
+        while (true)
+        {
+            if (word != 0) return (w << 6) + BitOperations.TrailingZeroCount(word);
+            if (++w == BitmapWords) return -1;
+            word = set ? UsedBits[w] : ~UsedBits[w];
+        }
+    }
+}

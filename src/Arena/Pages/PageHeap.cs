@@ -1,0 +1,268 @@
+// The page heap. See Heap.cs for the overview of the allocator.
+//
+// Glossary
+//   chunk      4 MiB of unmanaged memory, 4 MiB aligned, reserved with
+//              NativeMemory.AlignedAlloc (Go: heapArena, 64 MiB there). An object
+//              larger than a chunk gets a "huge" chunk of its own, rounded up to
+//              whole chunks.
+//   page       8 KiB, the unit of the page heap (Go: pageSize).
+//   page run   consecutive free pages of one chunk handed out together, to a
+//              slab or to a large object.
+//   address map a two-level radix table, process-wide, from any address to
+//              the chunk that holds it (Go: mheap.arenas). O(1): two loads.
+//
+// Allocating a run of n pages
+//   1. Look in the chunk last allocated from, then in every chunk of this heap
+//      with at least n free pages, for n consecutive clear bits in its page
+//      bitmap (first fit, word at a time with trailing-zero counts).
+//   2. None: reserve a new chunk, register it in the address map.
+//   3. Mark the pages used and point their page-map entries at the slab.
+//
+// Freeing a run clears its bits. A chunk whose pages are all free is kept
+// while the heap's free chunks hold fewer than HeapOptions.RetainedBytes;
+// past that it is given back (NativeMemory.AlignedFree) and counted in
+// HeapReleased. Huge chunks are given back as soon as their object is freed.
+//
+// Invariants
+//   chunk.FreePages == 512 - popcount(chunk.UsedBits)
+//   InuseBytes == Σ used pages × 8 KiB (huge chunks count their whole size)
+//   SysBytes == Σ chunk sizes
+//
+// Concurrency: every method takes _lock except Lookup, which reads the
+// address map without a lock (entries are published with a volatile write
+// before the chunk's memory is handed out, and cleared before it is freed).
+
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Arena.Diagnostics;
+using Arena.Slabs;
+
+namespace Arena.Pages;
+
+/// <summary>Hands out runs of 8 KiB pages from 4 MiB chunks. Go: mheap, pageAlloc.</summary>
+internal sealed unsafe class PageHeap
+{
+    public const int PageShift = 13;
+    public const int PageSize = 1 << PageShift;
+    public const int ChunkShift = 22;
+    public const nuint ChunkSize = 1 << ChunkShift;
+    public const int PagesPerChunk = (int)(ChunkSize >> PageShift);
+
+    private readonly Lock _lock = new();
+    private readonly int _heapId;
+    private readonly long _maxBytes;
+    private readonly long _retainedBytes;
+    private Chunk* _chunks;       // every chunk of this heap, doubly linked
+    private Chunk* _current;      // the chunk last allocated from: tried first
+    private long _inuseBytes;
+    private long _sysBytes;
+    private long _releasedBytes;
+    private long _freeChunkBytes; // bytes in normal chunks with no used page
+    private SlabPool _slabs;
+
+    public PageHeap(int heapId, long maxBytes, long retainedBytes)
+    {
+        _heapId = heapId;
+        _maxBytes = maxBytes;
+        _retainedBytes = retainedBytes;
+    }
+
+    public Lock SyncRoot => _lock;
+    public long InuseBytes => Volatile.Read(ref _inuseBytes);
+    public long SysBytes => Volatile.Read(ref _sysBytes);
+    public long ReleasedBytes => Volatile.Read(ref _releasedBytes);
+    public long MaxBytes => _maxBytes;
+
+    /// <summary>The chunk holding <paramref name="address"/> if it belongs to this heap, else null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Chunk* Owning(nuint address)
+    {
+        Chunk* c = AddressMap.Lookup(address);
+        return c != null && c->HeapId == _heapId ? c : null;
+    }
+
+    /// <summary>
+    /// A slab descriptor over a fresh run of <paramref name="pages"/> pages, its page-map
+    /// entries set. Throws <see cref="ArenaOutOfMemoryException"/> past MaxBytes.
+    /// </summary>
+    public Slab* AllocSlab(int pages, long bytesForLimit)
+    {
+        lock (_lock)
+        {
+            long bytes = (long)pages * PageSize;
+            bool huge = pages > PagesPerChunk;
+            if (huge) bytes = (long)RoundUpToChunk((nuint)bytes);
+            if (_maxBytes > 0 && _inuseBytes + bytes > _maxBytes)
+                ThrowHelper.OutOfMemory(Math.Max(bytes, bytesForLimit), _inuseBytes, _maxBytes);
+
+            Slab* s = _slabs.Rent();
+            Chunk* chunk;
+            int first;
+            if (huge)
+            {
+                chunk = ReserveChunk(RoundUpToChunk((nuint)pages * PageSize));
+                first = 0;
+                chunk->Single = s;
+            }
+            else
+            {
+                first = FindRun(pages, out chunk);
+                for (int i = 0; i < pages; i++) chunk->PageMap[first + i] = (nint)s;
+            }
+            s->Base = chunk->Base + ((nuint)first << PageShift);
+            s->Pages = pages;
+            s->Chunk = chunk;
+            s->FirstPage = first;
+            _inuseBytes += bytes;
+            AssertValid();
+            return s;
+        }
+    }
+
+    /// <summary>Gives a slab's pages back and recycles its descriptor. The slab must be unlinked.</summary>
+    public void FreeSlab(Slab* s)
+    {
+        lock (_lock)
+        {
+            Chunk* chunk = s->Chunk;
+            if (chunk->Single != null)
+            {
+                _inuseBytes -= (long)chunk->Size;
+                ReleaseChunk(chunk);
+            }
+            else
+            {
+                int first = s->FirstPage, pages = s->Pages;
+                for (int i = 0; i < pages; i++)
+                {
+                    chunk->PageMap[first + i] = 0;
+                    chunk->UsedBits[(first + i) >> 6] &= ~(1UL << (first + i));
+                }
+                chunk->FreePages += pages;
+                _inuseBytes -= (long)pages * PageSize;
+                if (first < chunk->SearchHint) chunk->SearchHint = first;
+                if (chunk->FreePages == PagesPerChunk)
+                {
+                    _freeChunkBytes += (long)ChunkSize;
+                    if (_freeChunkBytes > _retainedBytes) ReleaseChunk(chunk);
+                }
+            }
+            _slabs.Return(s);
+            AssertValid();
+        }
+    }
+
+    /// <summary>Gives back every chunk with no used page. Returns the bytes released.</summary>
+    public long ReleaseFreeChunks()
+    {
+        lock (_lock)
+        {
+            long released = 0;
+            for (Chunk* c = _chunks; c != null;)
+            {
+                Chunk* next = c->Next;
+                if (c->Single == null && c->FreePages == PagesPerChunk)
+                {
+                    released += (long)c->Size;
+                    ReleaseChunk(c);
+                }
+                c = next;
+            }
+            return released;
+        }
+    }
+
+    /// <summary>Frees every chunk and descriptor. Called once, by Heap.Dispose.</summary>
+    public void DisposeAll()
+    {
+        lock (_lock)
+        {
+            while (_chunks != null) ReleaseChunk(_chunks);
+            _slabs.DisposeAll();
+            _inuseBytes = 0;
+        }
+    }
+
+    private int FindRun(int pages, out Chunk* chunk)
+    {
+        if (_current != null && _current->FreePages >= pages)
+        {
+            int at = _current->FindFree(pages);
+            if (at >= 0) { chunk = _current; return Take(chunk, at, pages); }
+        }
+        for (Chunk* c = _chunks; c != null; c = c->Next)
+        {
+            if (c == _current || c->Single != null || c->FreePages < pages) continue;
+            int at = c->FindFree(pages);
+            if (at >= 0) { _current = chunk = c; return Take(c, at, pages); }
+        }
+        _current = chunk = ReserveChunk(ChunkSize);
+        return Take(chunk, 0, pages);
+    }
+
+    private int Take(Chunk* c, int first, int pages)
+    {
+        if (c->FreePages == PagesPerChunk) _freeChunkBytes -= (long)ChunkSize;
+        for (int i = first; i < first + pages; i++) c->UsedBits[i >> 6] |= 1UL << i;
+        c->FreePages -= pages;
+        if (c->SearchHint == first) c->SearchHint = first + pages;
+        return first;
+    }
+
+    private Chunk* ReserveChunk(nuint size)
+    {
+        void* mem;
+        try { mem = NativeMemory.AlignedAlloc(size, ChunkSize); }
+        catch (OutOfMemoryException)
+        {
+            throw new ArenaOutOfMemoryException((long)size, _inuseBytes, _maxBytes);
+        }
+        Chunk* c = (Chunk*)NativeMemory.AllocZeroed((nuint)sizeof(Chunk));
+        c->Base = (nuint)mem;
+        c->Size = size;
+        c->HeapId = _heapId;
+        c->FreePages = size == ChunkSize ? PagesPerChunk : 0;
+        if (size == ChunkSize) _freeChunkBytes += (long)ChunkSize;
+        c->Next = _chunks;
+        if (_chunks != null) _chunks->Prev = c;
+        _chunks = c;
+        _sysBytes += (long)size;
+        AddressMap.Register(c);
+        return c;
+    }
+
+    private void ReleaseChunk(Chunk* c)
+    {
+        AddressMap.Unregister(c);
+        if (c->Prev != null) c->Prev->Next = c->Next; else _chunks = c->Next;
+        if (c->Next != null) c->Next->Prev = c->Prev;
+        if (_current == c) _current = null;
+        if (c->Single == null && c->FreePages == PagesPerChunk) _freeChunkBytes -= (long)ChunkSize;
+        _sysBytes -= (long)c->Size;
+        _releasedBytes += (long)c->Size;
+        NativeMemory.AlignedFree((void*)c->Base);
+        NativeMemory.Free(c);
+    }
+
+    private static nuint RoundUpToChunk(nuint bytes) => (bytes + ChunkSize - 1) & ~(ChunkSize - 1);
+
+    /// <summary>Checks the invariants at the top of this file. Compiled in with ARENA_DEBUG.</summary>
+    [Conditional("ARENA_DEBUG")]
+    public void AssertValid()
+    {
+        long inuse = 0, sys = 0;
+        for (Chunk* c = _chunks; c != null; c = c->Next)
+        {
+            sys += (long)c->Size;
+            if (c->Single != null) { inuse += (long)c->Size; continue; }
+            int used = 0;
+            for (int w = 0; w < Chunk.BitmapWords; w++) used += BitOperations.PopCount(c->UsedBits[w]);
+            Debug.Assert(c->FreePages == PagesPerChunk - used, "chunk.FreePages == 512 - popcount(UsedBits)");
+            inuse += (long)used * PageSize;
+        }
+        Debug.Assert(inuse == _inuseBytes, "InuseBytes == Σ used pages");
+        Debug.Assert(sys == _sysBytes, "SysBytes == Σ chunk sizes");
+    }
+}

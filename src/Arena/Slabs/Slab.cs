@@ -1,0 +1,171 @@
+// Slabs. See Heap.cs for the overview of the allocator.
+//
+// A slab is one page run cut into equal objects of one size class (Go: mspan).
+// Its state lives in a descriptor outside the run, so a slab's memory holds
+// only user objects.
+//
+// Bits
+//   AllocBits   1 = allocated. Set by the owning thread on allocation, cleared
+//               by the owner on free. Bits past NElems are set for good, so a
+//               search never finds them.
+//   AllocCache  ~AllocBits shifted so that bit 0 is the object at FreeIndex:
+//               a 1 is a free object. Searched with a trailing-zero count.
+//               Go: mspan.allocCache.
+//   FreeIndex   objects below it have been handed out since the last refill,
+//               or were allocated then; search starts here. Go: mspan.freeindex.
+//   RemoteBits  frees by threads that do not own the slab, set with an atomic
+//               OR; merged into AllocBits by the owner (or under the central
+//               lock) when the slab is refilled or changes hands.
+//   MarkBits    room for the collector (Go: gcmarkBits).
+//
+// Invariants
+//   AllocCount == popcount(AllocBits) - (64·words - NElems)        (owned or under lock)
+//   AllocCache >> k & 1 == 1  ⇒  object FreeIndex + k is free
+//   every page of the run maps to this descriptor in the chunk's page map
+//
+// State, at the field: see SlabState.
+
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Arena.SizeClasses;
+
+namespace Arena.Slabs;
+
+/// <summary>Where a slab is; who may touch its owner-only fields.</summary>
+internal enum SlabState : byte
+{
+    /// <summary>Descriptor in the pool, describing no memory.</summary>
+    Free,
+    /// <summary>Some thread cache's current slab: only that thread allocates from it or frees into it directly.</summary>
+    Cached,
+    /// <summary>On its class's central partial list (has or may have free objects); guarded by the central lock.</summary>
+    Partial,
+    /// <summary>On its class's central full list; guarded by the central lock.</summary>
+    Full,
+    /// <summary>One large object (class 0) of its own page run.</summary>
+    Large,
+    /// <summary>Carved into scope memory (bump allocation), not object slots.</summary>
+    Scope,
+}
+
+/// <summary>A run of pages cut into objects of one size class. Go: mspan.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct Slab
+{
+    public const int BitmapWords = SizeClassTable.MaxObjectsPerSlab / 64;
+
+    // Read on every small allocation: kept together at the start.
+    public ulong AllocCache;
+    public nuint Base;
+    public int FreeIndex;
+    public int NElems;
+    public uint ElemSize;
+    public uint DivMul;
+    public int AllocCount;
+    public byte SizeClass;
+    public SlabState State;
+
+    // Read on free and on refill.
+    /// <summary>The owning thread cache (its CacheBlock address) while Cached, else 0.</summary>
+    public nint Owner;
+    public int Pages;
+    public int FirstPage;
+    /// <summary>Size of a large object's request in bytes (State == Large).</summary>
+    public nuint LargeSize;
+    public Pages.Chunk* Chunk;
+    public Slab* Next;
+    public Slab* Prev;
+
+    public fixed ulong AllocBits[BitmapWords];
+    public fixed ulong RemoteBits[BitmapWords];
+    public fixed ulong MarkBits[BitmapWords];
+
+    /// <summary>Number of bitmap words in use for this slab.</summary>
+    public readonly int Words => (NElems + 63) >> 6;
+
+    /// <summary>Turns a fresh descriptor over a page run into an empty slab of <paramref name="sizeClass"/>.</summary>
+    public void InitSmall(int sizeClass)
+    {
+        SizeClass = (byte)sizeClass;
+        ElemSize = (uint)SizeClassTable.ObjectSizes[sizeClass];
+        DivMul = SizeClassTable.DivMul(sizeClass);
+        NElems = (int)(((nuint)Pages << Arena.Pages.PageHeap.PageShift) / ElemSize);
+        AllocCount = 0;
+        FreeIndex = 0;
+        AllocCache = 0;
+        for (int w = 0; w < BitmapWords; w++) { AllocBits[w] = 0; RemoteBits[w] = 0; MarkBits[w] = 0; }
+        int tail = NElems & 63;
+        if (tail != 0) AllocBits[NElems >> 6] = ~0UL << tail;
+        RefillCache();
+    }
+
+    /// <summary>Index of the object at <paramref name="address"/> (which must lie in the slab). Go: objIndex.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly int ObjectIndex(nuint address) => (int)(((ulong)(address - Base) * DivMul) >> 32);
+
+    /// <summary>Loads AllocCache from the word holding FreeIndex. Go: refillAllocCache.</summary>
+    public void RefillCache()
+    {
+        if (FreeIndex >= NElems) { AllocCache = 0; return; }
+        AllocCache = ~AllocBits[FreeIndex >> 6] >> (FreeIndex & 63);
+    }
+
+    /// <summary>
+    /// Finds the next free object at or after FreeIndex, marks it allocated and returns its
+    /// index, or -1 when the slab has none left past FreeIndex. Go: nextFreeIndex. Owner only.
+    /// </summary>
+    public int TakeNext()
+    {
+        while (FreeIndex < NElems)
+        {
+            ulong cache = AllocCache;
+            if (cache != 0)
+            {
+                int tz = BitOperations.TrailingZeroCount(cache);
+                int idx = FreeIndex + tz;
+                if (idx >= NElems) break;
+                AllocCache = (cache >> tz) >> 1;
+                FreeIndex = idx + 1;
+                if ((FreeIndex & 63) == 0) RefillCache();
+                AllocBits[idx >> 6] |= 1UL << idx;
+                AllocCount++;
+                return idx;
+            }
+            FreeIndex = (FreeIndex | 63) + 1;
+            RefillCache();
+        }
+        FreeIndex = NElems;
+        AllocCache = 0;
+        return -1;
+    }
+
+    /// <summary>
+    /// Folds frees made by other threads into AllocBits; returns how many. Owner, or central lock.
+    /// </summary>
+    public int MergeRemoteFrees()
+    {
+        int merged = 0;
+        int words = Words;
+        for (int w = 0; w < words; w++)
+        {
+            if (Volatile.Read(ref RemoteBits[w]) == 0) continue;
+            ulong r = Interlocked.Exchange(ref RemoteBits[w], 0) & AllocBits[w];
+            AllocBits[w] &= ~r;
+            merged += BitOperations.PopCount(r);
+        }
+        AllocCount -= merged;
+        return merged;
+    }
+
+    /// <summary>Checks the invariants at the top of this file. Compiled in with ARENA_DEBUG.</summary>
+    [Conditional("ARENA_DEBUG")]
+    public readonly void AssertValid()
+    {
+        if (State is SlabState.Free or SlabState.Large or SlabState.Scope) return;
+        int set = 0;
+        for (int w = 0; w < Words; w++) set += BitOperations.PopCount(AllocBits[w]);
+        Debug.Assert(AllocCount == set - (Words * 64 - NElems), "AllocCount == popcount(AllocBits) - tail");
+    }
+}

@@ -1,0 +1,59 @@
+// See Slab.cs and PageHeap.cs.
+
+using System.Runtime.InteropServices;
+
+namespace Arena.Slabs;
+
+/// <summary>
+/// Recycles slab descriptors, allocated in blocks of NativeMemory (Go: mheap.spanalloc,
+/// a fixalloc). Not thread-safe: used under the page heap's lock.
+/// </summary>
+internal unsafe struct SlabPool
+{
+    private const int BlockSlabs = 64;
+
+    private Slab* _free;       // free descriptors, linked through Next
+    private nint* _blocks;     // every block, for DisposeAll
+    private int _blockCount;
+    private int _blockCapacity;
+
+    public Slab* Rent()
+    {
+        if (_free == null) Grow();
+        Slab* s = _free;
+        _free = s->Next;
+        *s = default;
+        return s;
+    }
+
+    public void Return(Slab* s)
+    {
+        s->State = SlabState.Free;
+        s->Owner = 0;
+        s->Next = _free;
+        _free = s;
+    }
+
+    public void DisposeAll()
+    {
+        for (int i = 0; i < _blockCount; i++) NativeMemory.Free((void*)_blocks[i]);
+        NativeMemory.Free(_blocks);
+        this = default;
+    }
+
+    private void Grow()
+    {
+        Slab* block = (Slab*)NativeMemory.AllocZeroed((nuint)BlockSlabs, (nuint)sizeof(Slab));
+        if (_blockCount == _blockCapacity)
+        {
+            _blockCapacity = Math.Max(8, _blockCapacity * 2);
+            _blocks = (nint*)NativeMemory.Realloc(_blocks, (nuint)(_blockCapacity * sizeof(nint)));
+        }
+        _blocks[_blockCount++] = (nint)block;
+        for (int i = BlockSlabs - 1; i >= 0; i--)
+        {
+            block[i].Next = _free;
+            _free = &block[i];
+        }
+    }
+}

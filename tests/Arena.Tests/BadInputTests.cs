@@ -1,0 +1,154 @@
+namespace Arena.Tests;
+
+/// <summary>Every misuse gets a clear exception, and the heap stays fully usable after it.</summary>
+public unsafe class BadInputTests
+{
+    private struct S32 { public long A, B, C, D; }
+
+    private static void AssertStillUsable(Heap heap, long expectedObjects)
+    {
+        Assert.Equal(expectedObjects, heap.GetStats().HeapObjects);
+        var ptrs = new List<Ptr<S32>>();
+        for (int i = 0; i < 1000; i++) { var p = heap.Alloc<S32>(); p.Value.A = i; ptrs.Add(p); }
+        for (int i = 0; i < ptrs.Count; i++) { Assert.Equal(i, ptrs[i].Value.A); heap.Free(ptrs[i]); }
+        Assert.Equal(expectedObjects, heap.GetStats().HeapObjects);
+    }
+
+    [Fact]
+    public void Double_free_is_reported_on_the_owning_thread()
+    {
+        using var heap = new Heap();
+        Ptr<S32> p = heap.Alloc<S32>();
+        heap.Free(p);
+        var e = Assert.Throws<ArgumentException>(() => heap.Free(p));
+        Assert.Contains("double free", e.Message);
+        AssertStillUsable(heap, 0);
+    }
+
+    [Fact]
+    public void Double_free_is_reported_from_another_thread()
+    {
+        using var heap = new Heap();
+        Ptr<S32> p = heap.Alloc<S32>();
+        Ptr<S32> keep = heap.Alloc<S32>();
+        Exception? second = null;
+        var t = new Thread(() =>
+        {
+            heap.Free(p);
+            try { heap.Free(p); } catch (Exception e) { second = e; }
+        });
+        t.Start();
+        t.Join();
+        Assert.IsType<ArgumentException>(second);
+        // and the owner freeing it again after the remote free is also caught
+        Assert.Throws<ArgumentException>(() => heap.Free(p));
+        AssertStillUsable(heap, 1);
+        heap.Free(keep);
+    }
+
+    [Fact]
+    public void Double_free_of_a_large_object_is_reported()
+    {
+        using var heap = new Heap();
+        void* p = heap.Alloc(1 << 16);
+        void* keep = heap.Alloc(1 << 16);
+        heap.Free(p);
+        Assert.Throws<ArgumentException>(() => heap.Free(p));
+        AssertStillUsable(heap, 1);
+        heap.Free(keep);
+    }
+
+    [Fact]
+    public void Foreign_pointers_are_rejected()
+    {
+        using var heap = new Heap();
+        void* native = System.Runtime.InteropServices.NativeMemory.Alloc(64);
+        try
+        {
+            var e = Assert.Throws<ArgumentException>(() => heap.Free(native));
+            Assert.Contains("not allocated by this heap", e.Message);
+            long local = 0;
+            nint stack = (nint)(&local);
+            Assert.Throws<ArgumentException>(() => heap.Free((void*)stack));
+        }
+        finally { System.Runtime.InteropServices.NativeMemory.Free(native); }
+        Assert.Throws<ArgumentNullException>(() => heap.Free(null));
+        Assert.Throws<ArgumentNullException>(() => heap.Free(Ptr<S32>.Null));
+        AssertStillUsable(heap, 0);
+    }
+
+    [Fact]
+    public void Interior_pointers_are_rejected()
+    {
+        using var heap = new Heap();
+        byte* p = (byte*)heap.Alloc(48);
+        var e = Assert.Throws<ArgumentException>(() => heap.Free(p + 8));
+        Assert.Contains("inside the object", e.Message);
+        byte* big = (byte*)heap.Alloc(100_000);
+        Assert.Throws<ArgumentException>(() => heap.Free(big + 8192));
+        AssertStillUsable(heap, 2);
+        heap.Free(p);
+        heap.Free(big);
+    }
+
+    [Fact]
+    public void A_pointer_into_a_freed_page_run_is_rejected()
+    {
+        using var heap = new Heap();
+        void* big = heap.Alloc(100_000);
+        heap.Free(big);
+        Assert.Throws<ArgumentException>(() => heap.Free((byte*)big + 16384));
+        AssertStillUsable(heap, 0);
+    }
+
+    [Theory]
+    [InlineData(-1, 8)]
+    [InlineData(16, 0)]
+    [InlineData(16, 3)]
+    [InlineData(16, 16384)]
+    [InlineData(16, -8)]
+    public void Sizes_and_alignments_out_of_range_are_rejected(long size, int alignment)
+    {
+        using var heap = new Heap();
+        Assert.Throws<ArgumentOutOfRangeException>(() => heap.Alloc((nint)size, alignment));
+        AssertStillUsable(heap, 0);
+    }
+
+    [Fact]
+    public void A_size_past_the_largest_request_is_rejected()
+    {
+        using var heap = new Heap();
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => heap.Alloc(unchecked((nint)(Heap.MaxRequest + 1))));
+        Assert.Equal("size", e.ParamName);
+    }
+
+    [Fact]
+    public void MaxBytes_is_a_hard_limit_and_the_heap_recovers()
+    {
+        using var heap = new Heap(new HeapOptions { MaxBytes = 1 << 20 });
+        var ptrs = new List<nint>();
+        ArenaOutOfMemoryException? e = null;
+        try { while (true) ptrs.Add((nint)heap.Alloc(1024)); }
+        catch (ArenaOutOfMemoryException ex) { e = ex; }
+        Assert.NotNull(e);
+        Assert.Equal(1 << 20, e.MaxBytes);
+        Assert.Contains("MaxBytes", e.Message);
+        HeapStats s = heap.GetStats();
+        Assert.True(s.HeapInuse <= 1 << 20);
+        Assert.Equal(ptrs.Count, s.HeapObjects);
+        Assert.Throws<ArenaOutOfMemoryException>(() => heap.Alloc(2 << 20));
+        foreach (nint p in ptrs) heap.Free((void*)p);
+        heap.Trim();
+        AssertStillUsable(heap, 0);
+        heap.Trim();
+        for (int i = 0; i < ptrs.Count; i++) heap.Alloc(1024);  // the same amount fits again
+    }
+
+    [Fact]
+    public void Options_out_of_range_are_rejected()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Heap(new HeapOptions { MaxBytes = -1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Heap(new HeapOptions { RetainedBytes = -1 }));
+        Assert.Throws<ArgumentNullException>(() => new Heap(null!));
+    }
+}
