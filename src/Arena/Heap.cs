@@ -240,8 +240,9 @@ public sealed unsafe partial class Heap : IDisposable
     public void Free(void* pointer)
     {
         nuint a = (nuint)pointer;
-        Chunk* chunk = _pages.Owning(a);
-        Slab* s = chunk != null ? chunk->SlabOf(a) : null;
+        ThreadCache? cache = t_cache;      // read first: its latency overlaps the lookups below
+        Chunk* chunk = AddressMap.Lookup(a);
+        Slab* s = chunk != null && chunk->HeapId == _id ? chunk->SlabOf(a) : null;
         if (s == null || s->State is not (SlabState.Cached or SlabState.Partial or SlabState.Full))
         {
             FreeOther(pointer, s);
@@ -252,8 +253,7 @@ public sealed unsafe partial class Heap : IDisposable
             ThrowHelper.Interior((nint)a, (nint)(s->Base + (nuint)Math.Min(idx, s->NElems - 1) * s->ElemSize));
         int w = idx >> 6;
         ulong mask = 1UL << idx;
-        ThreadCache? cache = t_cache;
-        if (cache != null && cache.Heap == this && s->Owner == cache.Id)
+        if (cache != null && s->Owner == (nint)cache.Block)
         {
             ref ulong word = ref s->AllocBits[w];
             if ((word & mask) == 0 || (s->RemoteBits[w] & mask) != 0) ThrowHelper.DoubleFree((nint)a);

@@ -1,0 +1,69 @@
+using System.Text;
+
+namespace Arena.Benchmarks.BinaryTrees;
+
+/// <summary>
+/// binary-trees on Arena's heap with manual lifetimes: every node from <see cref="Heap.Alloc{T}"/>,
+/// every tree freed node by node (the shape of the Benchmarks Game's C programs with malloc/free).
+/// </summary>
+public static unsafe class ArenaHeapBinaryTrees
+{
+    private struct Node
+    {
+        public Ptr<Node> Left, Right;
+    }
+
+    private static Ptr<Node> Create(Heap heap, int depth)
+    {
+        Ptr<Node> n = heap.Alloc<Node>();
+        if (depth > 0)
+        {
+            n.Value.Left = Create(heap, depth - 1);
+            n.Value.Right = Create(heap, depth - 1);
+        }
+        return n;
+    }
+
+    private static int Check(Ptr<Node> n)
+        => n.Value.Left.IsNull ? 1 : 1 + Check(n.Value.Left) + Check(n.Value.Right);
+
+    private static void Free(Heap heap, Ptr<Node> n)
+    {
+        if (!n.Value.Left.IsNull)
+        {
+            Free(heap, n.Value.Left);
+            Free(heap, n.Value.Right);
+        }
+        heap.Free(n);
+    }
+
+    private static int CreateCheckFree(Heap heap, int depth)
+    {
+        Ptr<Node> t = Create(heap, depth);
+        int c = Check(t);
+        Free(heap, t);
+        return c;
+    }
+
+    /// <summary>Every core, one heap shared by all threads (each thread allocates from its own cache).</summary>
+    public static string Run(int n)
+    {
+        using var heap = new Heap();
+        int maxDepth = BinaryTreesOutput.MaxDepth(n);
+        var sb = new StringBuilder();
+        sb.Append(BinaryTreesOutput.StretchLine(maxDepth + 1, CreateCheckFree(heap, maxDepth + 1))).Append('\n');
+        Ptr<Node> longLived = Create(heap, maxDepth);
+        for (int d = BinaryTreesOutput.MinDepth; d <= maxDepth; d += 2)
+        {
+            int iterations = BinaryTreesOutput.Iterations(maxDepth, d);
+            long check = 0;
+            int depth = d;
+            Parallel.For(0, iterations, () => 0L, (_, _, acc) => acc + CreateCheckFree(heap, depth),
+                acc => Interlocked.Add(ref check, acc));
+            sb.Append(BinaryTreesOutput.IterationsLine(iterations, d, check)).Append('\n');
+        }
+        sb.Append(BinaryTreesOutput.LongLivedLine(maxDepth, Check(longLived))).Append('\n');
+        Free(heap, longLived);
+        return sb.ToString();
+    }
+}

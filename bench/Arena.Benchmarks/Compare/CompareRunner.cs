@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Arena.Benchmarks.BinaryTrees;
+
+namespace Arena.Benchmarks.Compare;
+
+/// <summary>
+/// The quick side-by-side comparison: binary-trees for every variant (each in its own process,
+/// output checked, time and peak memory), then one allocation and release by every peer. Prints
+/// a table with ratios, and writes Markdown, CSV and an SVG chart.
+/// </summary>
+public static class CompareRunner
+{
+    public sealed record Row(string Section, string Name, string Description, double Value, string Unit, double Ratio, string RatioTo, long PeakBytes, bool Ok);
+
+    public static int Run(CompareOptions o)
+    {
+        var rows = new List<Row>();
+        var variants = BinaryTreesVariants.All;
+        int[] sizes = o.Smoke ? [32] : [32, 256];
+        int steps = variants.Count + sizes.Length;
+        int step = 0;
+        bool allOk = true;
+
+        string expected = BinaryTreesOutput.Expected(o.Depth);
+        string? shipped = BinaryTreesOutput.Shipped(o.Depth);
+        if (shipped is not null && shipped != expected)
+        {
+            Console.Error.WriteLine($"binary-trees: the shipped output for depth {o.Depth} differs from the formula.");
+            return 2;
+        }
+        foreach (int n in new[] { 10, 21 })
+        {
+            if (BinaryTreesOutput.Shipped(n) is string s && s != BinaryTreesOutput.Expected(n))
+            {
+                Console.Error.WriteLine($"binary-trees: Data/binarytrees-{n}.txt differs from the formula.");
+                return 2;
+            }
+        }
+
+        var trees = new List<(BinaryTreesVariant V, double Seconds, long Peak, bool Ok)>();
+        foreach (var v in variants)
+        {
+            Progress(++step, steps, $"binary-trees {v.Name} depth {o.Depth}");
+            var (output, seconds, peak) = RunChild(v, o.Depth);
+            bool ok = output == expected;
+            if (!ok)
+            {
+                allOk = false;
+                Console.Error.WriteLine($"\nbinary-trees {v.Name}: wrong output:\n{output}");
+            }
+            trees.Add((v, seconds, peak, ok));
+        }
+        double bestManaged = trees.Where(t => t.V.IsManaged && t.Ok).Select(t => t.Seconds).DefaultIfEmpty(double.NaN).Min();
+        string bestManagedName = trees.Where(t => t.V.IsManaged && t.Ok).OrderBy(t => t.Seconds).Select(t => t.V.Name).FirstOrDefault() ?? "-";
+        foreach (var t in trees)
+            rows.Add(new Row($"binary-trees depth {o.Depth}", t.V.Name, t.V.Description, t.Seconds, "s", t.Seconds / bestManaged, bestManagedName, t.Peak, t.Ok));
+
+        using (var heap = new Heap())
+        {
+            foreach (int size in sizes)
+            {
+                Progress(++step, steps, $"alloc+free {size} B");
+                long ops = o.Smoke ? 10_000 : 5_000_000;
+                var results = AllocPeers.For(size, heap)
+                    .Select(p => (p.Name, Ns: Measure.BestNanosecondsPerOp(p.Loop, ops, o.Smoke ? 1 : 5)))
+                    .ToList();
+                double native = results.First(r => r.Name == "NativeMemory").Ns;
+                foreach (var r in results)
+                    rows.Add(new Row($"alloc+free {size} B", r.Name, "one allocation and its release", r.Ns, "ns", r.Ns / native, "NativeMemory", 0, true));
+            }
+        }
+        Console.Error.WriteLine();
+
+        string machine = $"{RuntimeInformation.OSDescription.Trim()}, {RuntimeInformation.ProcessArchitecture}, {Environment.ProcessorCount} logical cores, .NET {Environment.Version}";
+        string markdown = ResultsWriter.Markdown(rows, machine, o);
+        Console.WriteLine(markdown);
+        Directory.CreateDirectory(o.OutputDirectory);
+        File.WriteAllText(Path.Combine(o.OutputDirectory, "results.md"), markdown);
+        File.WriteAllText(Path.Combine(o.OutputDirectory, "results.csv"), ResultsWriter.Csv(rows));
+        File.WriteAllText(Path.Combine(o.OutputDirectory, "results.svg"), ResultsWriter.Svg(rows, machine));
+        Console.WriteLine($"Written: {Path.Combine(o.OutputDirectory, "results.{md,csv,svg}")}");
+        if (!allOk) Console.Error.WriteLine("Some variant printed a wrong result (see above).");
+        return allOk ? 0 : 1;
+    }
+
+    /// <summary>Child-process entry: runs one variant, prints its output, then its time and peak memory.</summary>
+    public static int RunVariant(string name, int depth)
+    {
+        BinaryTreesVariant v = BinaryTreesVariants.Find(name) ?? throw new ArgumentException($"No binary-trees variant named '{name}'. Known: {string.Join(", ", BinaryTreesVariants.All.Select(x => x.Name))}.");
+        long start = Stopwatch.GetTimestamp();
+        string output = v.Run(depth);
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        Console.Out.Write(output);
+        Console.Out.WriteLine(FormattableString.Invariant($"#seconds {seconds:R}"));
+        Console.Out.WriteLine(FormattableString.Invariant($"#peak-bytes {Process.GetCurrentProcess().PeakWorkingSet64}"));
+        return 0;
+    }
+
+    private static (string Output, double Seconds, long Peak) RunChild(BinaryTreesVariant v, int depth)
+    {
+        string self = typeof(CompareRunner).Assembly.Location;
+        string host = Environment.ProcessPath ?? "dotnet";
+        var psi = new ProcessStartInfo(host) { RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet") psi.ArgumentList.Add(self);
+        foreach (string a in new[] { "--variant", v.Name, "--depth", depth.ToString(CultureInfo.InvariantCulture) }) psi.ArgumentList.Add(a);
+        foreach (var (k, val) in v.Environment) psi.Environment[k] = val;
+        using Process p = Process.Start(psi)!;
+        string all = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        var lines = all.ReplaceLineEndings("\n").Split('\n');
+        double seconds = double.NaN;
+        long peak = 0;
+        var output = new System.Text.StringBuilder();
+        foreach (string line in lines)
+        {
+            if (line.StartsWith("#seconds ", StringComparison.Ordinal)) seconds = double.Parse(line[9..], CultureInfo.InvariantCulture);
+            else if (line.StartsWith("#peak-bytes ", StringComparison.Ordinal)) peak = long.Parse(line[12..], CultureInfo.InvariantCulture);
+            else if (line.Length > 0) output.Append(line).Append('\n');
+        }
+        if (p.ExitCode != 0) output.Append($"(exit code {p.ExitCode})\n");
+        return (output.ToString(), seconds, peak);
+    }
+
+    private static void Progress(int step, int steps, string what)
+        => Console.Error.Write($"\r[{step}/{steps}] {what}".PadRight(60));
+}
