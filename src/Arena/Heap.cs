@@ -376,6 +376,17 @@ public sealed unsafe partial class Heap : IDisposable
         return _pages.ReleaseFreeChunks();
     }
 
+    /// <summary>
+    /// Checks the invariants of every layer (central lists, slabs, page heap). Compiled in
+    /// with ARENA_DEBUG (<c>dotnet test -c Debug -p:ArenaDebug=true</c>); stress tests end with it.
+    /// </summary>
+    [System.Diagnostics.Conditional("ARENA_DEBUG")]
+    internal void AssertValid()
+    {
+        for (int c = 1; c < SizeClassTable.Count; c++) _centrals[c].AssertValid();
+        _pages.AssertValid();
+    }
+
     /// <summary>A snapshot of this heap's statistics, with Go's MemStats names.</summary>
     /// <exception cref="ObjectDisposedException">The heap was disposed.</exception>
     public HeapStats GetStats()

@@ -101,6 +101,28 @@ internal sealed unsafe class Central
     }
 
     /// <summary>
+    /// Checks every listed slab: its state matches its list, its class is this one, its
+    /// counts agree with its bits. Compiled in with ARENA_DEBUG.
+    /// </summary>
+    [System.Diagnostics.Conditional("ARENA_DEBUG")]
+    public void AssertValid()
+    {
+        lock (_lock)
+        {
+            for (Slab* s = _partial; s != null; s = s->Next)
+            {
+                System.Diagnostics.Debug.Assert(s->State == SlabState.Partial && s->SizeClass == _sizeClass && s->Owner == 0, "partial list holds partial slabs of its class");
+                s->AssertValid();
+            }
+            for (Slab* s = _full; s != null; s = s->Next)
+            {
+                System.Diagnostics.Debug.Assert(s->State == SlabState.Full && s->SizeClass == _sizeClass && s->Owner == 0, "full list holds full slabs of its class");
+                s->AssertValid();
+            }
+        }
+    }
+
+    /// <summary>
     /// Files an unlinked slab: frees it when empty, else puts it on Partial (returns true)
     /// or Full (returns false). Caller holds the lock.
     /// </summary>

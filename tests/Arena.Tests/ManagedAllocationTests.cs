@@ -1,0 +1,24 @@
+namespace Arena.Tests;
+
+/// <summary>The common allocation and free allocate nothing on the .NET GC heap.</summary>
+public unsafe class ManagedAllocationTests
+{
+    [Fact]
+    public void A_warm_alloc_free_loop_allocates_no_managed_memory()
+    {
+        using var heap = new Heap();
+        void* keep = heap.Alloc(32);
+        for (int i = 0; i < 10_000; i++) heap.Free(heap.Alloc(32));   // warm: JIT, cache, slab
+        for (int i = 0; i < 1000; i++) heap.Free(heap.Alloc(100_000));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1_000_000; i++)
+        {
+            heap.Free(heap.Alloc(32));
+            heap.Free(heap.Alloc<Guid>());
+        }
+        for (int i = 0; i < 1000; i++) heap.Free(heap.Alloc(100_000));
+        long after = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Equal(0, after - before);
+        heap.Free(keep);
+    }
+}

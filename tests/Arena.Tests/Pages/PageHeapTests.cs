@@ -1,0 +1,107 @@
+using Arena.Pages;
+using Arena.Slabs;
+
+namespace Arena.Tests.Pages;
+
+public unsafe class PageHeapTests
+{
+    private static PageHeap NewPageHeap(long max = 0, long retained = 0) => new(heapId: 1_000_000 + Random.Shared.Next(1000), max, retained);
+
+    [Fact]
+    public void Runs_are_disjoint_page_aligned_and_mapped_to_their_slab()
+    {
+        var ph = NewPageHeap();
+        try
+        {
+            var rng = new Random(42);
+            var slabs = new List<nint>();
+            for (int i = 0; i < 300; i++) slabs.Add((nint)ph.AllocSlab(rng.Next(1, 11), 0));
+            var ranges = slabs.Select(p => ((Slab*)p)->Base).Zip(slabs.Select(p => (nuint)((Slab*)p)->Pages * PageHeap.PageSize)).OrderBy(r => r.First).ToList();
+            for (int i = 1; i < ranges.Count; i++) Assert.True(ranges[i - 1].First + ranges[i - 1].Second <= ranges[i].First, "runs overlap");
+            foreach (nint p in slabs)
+            {
+                Slab* s = (Slab*)p;
+                Assert.Equal(0u, (uint)(s->Base % PageHeap.PageSize));
+                for (int pg = 0; pg < s->Pages; pg++)
+                {
+                    nuint a = s->Base + (nuint)pg * PageHeap.PageSize + 100;
+                    Chunk* c = ph.Owning(a);
+                    Assert.True(c != null);
+                    Assert.True(c->SlabOf(a) == s);
+                }
+            }
+            long pages = slabs.Sum(p => (long)((Slab*)p)->Pages);
+            Assert.Equal(pages * PageHeap.PageSize, ph.InuseBytes);
+            foreach (nint p in slabs) ph.FreeSlab((Slab*)p);
+            Assert.Equal(0, ph.InuseBytes);
+            ph.AssertValid();
+        }
+        finally { ph.DisposeAll(); }
+    }
+
+    [Fact]
+    public void Freed_runs_coalesce_and_fill_again_without_new_chunks()
+    {
+        var ph = NewPageHeap(retained: 1L << 30);
+        try
+        {
+            var one = new List<nint>();
+            for (int i = 0; i < PageHeap.PagesPerChunk; i++) one.Add((nint)ph.AllocSlab(1, 0));
+            long sys = ph.SysBytes;
+            Assert.Equal((long)PageHeap.ChunkSize, sys);
+            // free 8 neighbours in the middle: a run of 8 fits there again
+            for (int i = 100; i < 108; i++) ph.FreeSlab((Slab*)one[i]);
+            Slab* eight = ph.AllocSlab(8, 0);
+            Assert.Equal(((Slab*)one[99])->Base + PageHeap.PageSize, eight->Base);
+            Assert.Equal(sys, ph.SysBytes);
+            // a run of 2 does not fit anywhere in the full chunk: a new chunk is reserved
+            Slab* two = ph.AllocSlab(2, 0);
+            Assert.Equal(2 * (long)PageHeap.ChunkSize, ph.SysBytes);
+            Assert.True(ph.Owning(two->Base) != ph.Owning(eight->Base));
+        }
+        finally { ph.DisposeAll(); }
+    }
+
+    [Fact]
+    public void Huge_runs_get_a_chunk_of_their_own_mapped_across_every_granule()
+    {
+        var ph = NewPageHeap();
+        try
+        {
+            Slab* s = ph.AllocSlab(PageHeap.PagesPerChunk * 2 + 3, 0);
+            Assert.Equal(3 * (long)PageHeap.ChunkSize, ph.SysBytes);
+            for (nuint off = 0; off < 3 * PageHeap.ChunkSize; off += PageHeap.ChunkSize / 2)
+                Assert.True(ph.Owning(s->Base + off)->SlabOf(s->Base + off) == s);
+            ph.FreeSlab(s);
+            Assert.Equal(0, ph.SysBytes);
+            Assert.True(AddressMap.Lookup(s->Base) == null);
+        }
+        finally { ph.DisposeAll(); }
+    }
+
+    [Fact]
+    public void MaxBytes_refuses_a_run_that_would_pass_it()
+    {
+        var ph = NewPageHeap(max: 10 * PageHeap.PageSize);
+        try
+        {
+            Slab* a = ph.AllocSlab(8, 0);
+            var e = Assert.Throws<ArenaOutOfMemoryException>(() => ph.AllocSlab(3, 0));
+            Assert.Equal(8L * PageHeap.PageSize, e.InUseBytes);
+            Slab* b = ph.AllocSlab(2, 0);
+            ph.FreeSlab(a);
+            ph.FreeSlab(b);
+            Assert.Equal(0, ph.InuseBytes);
+        }
+        finally { ph.DisposeAll(); }
+    }
+
+    [Fact]
+    public void Address_map_finds_nothing_outside_chunks()
+    {
+        Assert.True(AddressMap.Lookup(0) == null);
+        Assert.True(AddressMap.Lookup(nuint.MaxValue) == null);
+        long local = 0;
+        Assert.True(AddressMap.Lookup((nuint)(&local)) == null);
+    }
+}

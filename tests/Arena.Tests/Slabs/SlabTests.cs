@@ -1,0 +1,91 @@
+using System.Numerics;
+using Arena.Pages;
+using Arena.SizeClasses;
+using Arena.Slabs;
+
+namespace Arena.Tests.Slabs;
+
+public unsafe class SlabTests
+{
+    private static void WithSlab(int sizeClass, Action<nint> body)
+    {
+        var ph = new PageHeap(2_000_000 + Random.Shared.Next(1000), 0, 0);
+        try
+        {
+            Slab* s = ph.AllocSlab(SizeClassTable.SlabPages[sizeClass], 0);
+            s->InitSmall(sizeClass);
+            body((nint)s);
+        }
+        finally { ph.DisposeAll(); }
+    }
+
+    [Theory]
+    [InlineData(1)]   // 1024 objects: every bitmap word
+    [InlineData(3)]   // 341 objects: a partial last word
+    [InlineData(48)]  // 5 objects over 4 pages
+    [InlineData(67)]  // one 32 KiB object
+    public void TakeNext_hands_out_every_object_once_in_order_then_reports_exhaustion(int sizeClass) => WithSlab(sizeClass, p =>
+    {
+        Slab* s = (Slab*)p;
+        for (int i = 0; i < s->NElems; i++) Assert.Equal(i, s->TakeNext());
+        Assert.Equal(-1, s->TakeNext());
+        Assert.Equal(s->NElems, s->AllocCount);
+        s->AssertValid();
+    });
+
+    [Fact]
+    public void After_frees_a_rescan_finds_exactly_the_freed_objects() => WithSlab(2, p =>
+    {
+        Slab* s = (Slab*)p;
+        while (s->TakeNext() >= 0) { }
+        var rng = new Random(7);
+        var freed = Enumerable.Range(0, s->NElems).Where(_ => rng.Next(3) == 0).ToHashSet();
+        foreach (int i in freed) { s->AllocBits[i >> 6] &= ~(1UL << i); s->AllocCount--; }
+        s->FreeIndex = 0;
+        s->RefillCache();
+        var again = new HashSet<int>();
+        for (int i; (i = s->TakeNext()) >= 0;) again.Add(i);
+        Assert.Equal(freed.OrderBy(x => x), again.OrderBy(x => x));
+    });
+
+    [Fact]
+    public void Remote_frees_are_merged_once() => WithSlab(4, p =>
+    {
+        Slab* s = (Slab*)p;
+        for (int i = 0; i < 100; i++) s->TakeNext();
+        Interlocked.Or(ref s->RemoteBits[0], 0b1011UL);
+        Interlocked.Or(ref s->RemoteBits[1], 1UL << 3);
+        Assert.Equal(4, s->MergeRemoteFrees());
+        Assert.Equal(96, s->AllocCount);
+        Assert.Equal(0, s->MergeRemoteFrees());
+        Assert.Equal(0UL, s->AllocBits[0] & 0b1011UL);
+        s->AssertValid();
+    });
+
+    [Fact]
+    public void Object_index_inverts_the_address_of_every_object_of_every_class()
+    {
+        for (int c = 1; c < SizeClassTable.Count; c++)
+        {
+            WithSlab(c, p =>
+            {
+                Slab* s = (Slab*)p;
+                for (int i = 0; i < s->NElems; i++)
+                {
+                    nuint a = s->Base + (nuint)i * s->ElemSize;
+                    Assert.Equal(i, s->ObjectIndex(a));
+                    if (s->ElemSize > 8) Assert.Equal(i, s->ObjectIndex(a + s->ElemSize - 1));
+                }
+            });
+        }
+    }
+
+    [Fact]
+    public void Bits_past_the_last_object_stay_set()
+        => WithSlab(3, p =>
+        {
+            Slab* s = (Slab*)p;
+            int tail = s->Words * 64 - s->NElems;
+            Assert.Equal(tail, BitOperations.PopCount(s->AllocBits[s->Words - 1]));
+        });
+}
