@@ -41,6 +41,7 @@
 
 using System.Runtime.CompilerServices;
 using Arena.Caches;
+using Arena.Collector;
 using Arena.Diagnostics;
 using Arena.Pages;
 using Arena.SizeClasses;
@@ -84,8 +85,11 @@ public sealed unsafe partial class Heap : IDisposable
         Checked = options.Checked || Environment.GetEnvironmentVariable("ARENA_CHECKED") == "1";
         _id = Interlocked.Increment(ref s_lastId);
         _pages = new PageHeap(_id, options.MaxBytes, options.RetainedBytes);
-        _centrals = new Central[SizeClassTable.Count];
-        for (int c = 1; c < SizeClassTable.Count; c++) _centrals[c] = new Central(_pages, c);
+        _centrals = new Central[SlabClass.Count];
+        for (int k = 0; k < SlabClass.KindCount; k++)
+            for (int c = 1; c < SizeClassTable.Count; c++)
+                _centrals[SlabClass.Of(c, (SlabKind)k)] = new Central(_pages, c, (SlabKind)k);
+        Collector = new Collector.Collector(this);
     }
 
     /// <summary>The options this heap was created with.</summary>
@@ -98,6 +102,9 @@ public sealed unsafe partial class Heap : IDisposable
     public bool IsDisposed => _disposed;
 
     internal PageHeap Pages => _pages;
+    internal Central[] Centrals => _centrals;
+    internal int Id => _id;
+    internal Collector.Collector Collector { get; }
 
     // ---- allocation -------------------------------------------------------------------
 
@@ -109,8 +116,9 @@ public sealed unsafe partial class Heap : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Ptr<T> Alloc<T>() where T : unmanaged
     {
-        T* p = (T*)AllocClass(TypeLayout<T>.SizeClass, TypeLayout<T>.Size, TypeLayout<T>.Alignment);
+        T* p = (T*)AllocClass(TypeLayout<T>.ManualSlabClass, TypeLayout<T>.Size, TypeLayout<T>.Alignment);
         *p = default;
+        if (TypeLayout<T>.ManualSlabClass >= SizeClassTable.Count) TypeLayout<T>.WritePointerBits(p);
         return new Ptr<T>(p);
     }
 
@@ -147,14 +155,17 @@ public sealed unsafe partial class Heap : IDisposable
     /// <summary>Largest single request: 1 TiB.</summary>
     internal const long MaxRequest = 1L << 40;
 
-    /// <summary>The fast path: an object of <paramref name="sizeClass"/> from this thread's cache.</summary>
+    /// <summary>
+    /// The fast path: an object of <paramref name="slabClass"/> (a size class and a kind,
+    /// see SlabClass) from this thread's cache.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void* AllocClass(int sizeClass, nint size, int alignment)
+    internal void* AllocClass(int slabClass, nint size, int alignment)
     {
         ThreadCache? cache = t_cache;
         if (cache != null && cache.Heap == this)
         {
-            Slab* s = (Slab*)cache.Block->Current[sizeClass];
+            Slab* s = (Slab*)cache.Block->Current[slabClass];
             ulong bits = s->AllocCache;
             if (bits != 0)
             {
@@ -167,22 +178,24 @@ public sealed unsafe partial class Heap : IDisposable
                     s->FreeIndex = next;
                     s->AllocBits[idx >> 6] |= 1UL << idx;
                     s->AllocCount++;
-                    cache.Block->Mallocs[sizeClass]++;
+                    cache.Block->Mallocs[s->SizeClass]++;
                     return (void*)(s->Base + (nuint)idx * s->ElemSize);
                 }
             }
         }
-        return AllocSlow(sizeClass, size, alignment);
+        return AllocSlow(slabClass, size, alignment);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void* AllocSlow(int sizeClass, nint size, int alignment)
+    private void* AllocSlow(int slabClass, nint size, int alignment)
     {
         if (_disposed) ThrowHelper.ObjectDisposed(nameof(Heap));
-        if (sizeClass == 0) return AllocLarge(size);
+        int sizeClass = SlabClass.SizeClassOf(slabClass);
+        SlabKind kind = SlabClass.KindOf(slabClass);
+        if (sizeClass == 0) return AllocLarge(size, kind);
         ThreadCache cache = CacheForThread();
         CacheBlock* b = cache.Block;
-        Slab* s = (Slab*)b->Current[sizeClass];
+        Slab* s = (Slab*)b->Current[slabClass];
         if (s != ThreadCache.EmptySlab)
         {
             int idx = s->TakeNext();
@@ -197,25 +210,30 @@ public sealed unsafe partial class Heap : IDisposable
                 b->Mallocs[sizeClass]++;
                 return (void*)(s->Base + (nuint)idx * s->ElemSize);
             }
-            b->Current[sizeClass] = (long)ThreadCache.EmptySlab;
-            _centrals[sizeClass].Release(s);
+            b->Current[slabClass] = (long)ThreadCache.EmptySlab;
+            _centrals[slabClass].Release(s);
         }
-        s = _centrals[sizeClass].Acquire(cache.Id);
-        b->Current[sizeClass] = (long)s;
+        s = _centrals[slabClass].Acquire(cache.Id);
+        b->Current[slabClass] = (long)s;
+        if (SlabClass.IsCollected(kind)) Collector.OnCollectedSlabAcquired(s);
         int taken = s->TakeNext();
         b->Mallocs[sizeClass]++;
         return (void*)(s->Base + (nuint)taken * s->ElemSize);
     }
 
-    private void* AllocLarge(nint size)
+    private void* AllocLarge(nint size, SlabKind kind)
     {
         long bytes = Math.Max(size, 1);
         int pages = checked((int)((bytes + PageHeap.PageSize - 1) >> PageHeap.PageShift));
         Slab* s = _pages.AllocSlab(pages, bytes);
-        s->State = SlabState.Large;
+        s->Kind = kind;
         s->NElems = 1;
+        s->ElemSize = (uint)Math.Min(bytes, uint.MaxValue);
         s->LargeSize = (nuint)bytes;
         s->AllocCount = 1;
+        s->AllocBits[0] = 1;
+        s->State = SlabState.Large;
+        if (kind != SlabKind.Manual) Collector.OnLargeAllocated(s);
         Interlocked.Increment(ref _largeMallocs);
         Interlocked.Add(ref _largeBytesTotal, bytes);
         Interlocked.Add(ref _largeBytesLive, bytes);
@@ -243,7 +261,7 @@ public sealed unsafe partial class Heap : IDisposable
         ThreadCache? cache = t_cache;      // read first: its latency overlaps the lookups below
         Chunk* chunk = AddressMap.Lookup(a);
         Slab* s = chunk != null && chunk->HeapId == _id ? chunk->SlabOf(a) : null;
-        if (s == null || s->State is not (SlabState.Cached or SlabState.Partial or SlabState.Full))
+        if (s == null || s->State is not (SlabState.Cached or SlabState.Partial or SlabState.Full) || s->Kind >= SlabKind.Collected)
         {
             FreeOther(pointer, s);
             return;
@@ -286,12 +304,15 @@ public sealed unsafe partial class Heap : IDisposable
         if (_disposed) ThrowHelper.ObjectDisposed(nameof(Heap));
         nuint a = (nuint)pointer;
         if (s == null) ThrowHelper.NotOwned((nint)a);
+        if (SlabClass.IsCollected(s->Kind) && s->State != SlabState.Free)
+            ThrowHelper.InvalidOperation($"0x{a:x} is a collected object (from New): the collector frees it once it is unreachable. Drop its roots instead of calling Free, or allocate it with Alloc to manage it by hand.");
         if (s->State == SlabState.Scope)
             ThrowHelper.InvalidOperation($"0x{a:x} belongs to a scope; scope memory is freed when the scope is disposed, not with Free.");
         if (s->State != SlabState.Large) ThrowHelper.NotOwned((nint)a);
         if (a != s->Base) ThrowHelper.Interior((nint)a, (nint)s->Base);
         if (Interlocked.CompareExchange(ref *(byte*)&s->State, (byte)SlabState.Free, (byte)SlabState.Large) != (byte)SlabState.Large)
             ThrowHelper.DoubleFree((nint)a);
+        if (s->Kind == SlabKind.ManualScan) Collector.OnLargeFreed(s);
         long bytes = (long)s->LargeSize;
         Interlocked.Increment(ref _largeFrees);
         Interlocked.Add(ref _largeBytesLive, -bytes);
@@ -336,11 +357,9 @@ public sealed unsafe partial class Heap : IDisposable
         {
             if (_disposed) return;
             CacheBlock* b = cache.Block;
+            ReleaseCurrentSlabs(b, collectedOnly: false);
             for (int c = 1; c < SizeClassTable.Count; c++)
             {
-                Slab* s = (Slab*)b->Current[c];
-                if (s != ThreadCache.EmptySlab) _centrals[c].Release(s);
-                b->Current[c] = (long)ThreadCache.EmptySlab;
                 _retired[2 * c] += b->Mallocs[c];
                 _retired[2 * c + 1] += b->Frees[c];
             }
@@ -348,6 +367,44 @@ public sealed unsafe partial class Heap : IDisposable
             if (b->Next != null) b->Next->Prev = b->Prev;
         }
     }
+
+    /// <summary>
+    /// Hands a cache's current slabs back to their central lists. The cache's thread must not
+    /// be using them: it is the calling thread, it has ended, or (collectedOnly) it cannot
+    /// allocate collected objects now because a collection holds every mutator at a safepoint.
+    /// </summary>
+    internal void ReleaseCurrentSlabs(CacheBlock* b, bool collectedOnly)
+    {
+        int first = collectedOnly ? SlabClass.Of(0, SlabKind.Collected) : 0;
+        for (int sc = first; sc < SlabClass.Count; sc++)
+        {
+            Slab* s = (Slab*)b->Current[sc];
+            if (s == ThreadCache.EmptySlab) continue;
+            b->Current[sc] = (long)ThreadCache.EmptySlab;
+            _centrals[sc].Release(s);
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> on every live cache block, under the cache lock.</summary>
+    internal void ForEachCache(delegate*<Heap, CacheBlock*, void> action)
+    {
+        lock (_cacheLock)
+        {
+            for (CacheBlock* b = _caches; b != null; b = b->Next) action(this, b);
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> on every live cache block with a state, under the cache lock.</summary>
+    internal void ForEachCache<TState>(delegate*<Heap, CacheBlock*, ref TState, void> action, ref TState state)
+    {
+        lock (_cacheLock)
+        {
+            for (CacheBlock* b = _caches; b != null; b = b->Next) action(this, b, ref state);
+        }
+    }
+
+    /// <summary>The calling thread's cache for this heap (internal: scopes and the collector).</summary>
+    internal ThreadCache ThreadCacheForCurrentThread() => CacheForThread();
 
     // ---- maintenance ------------------------------------------------------------------
 
@@ -361,18 +418,8 @@ public sealed unsafe partial class Heap : IDisposable
     {
         if (_disposed) ThrowHelper.ObjectDisposed(nameof(Heap));
         ThreadCache? cache = t_cache;
-        if (cache != null && cache.Heap == this)
-        {
-            CacheBlock* b = cache.Block;
-            for (int c = 1; c < SizeClassTable.Count; c++)
-            {
-                Slab* s = (Slab*)b->Current[c];
-                if (s == ThreadCache.EmptySlab) continue;
-                b->Current[c] = (long)ThreadCache.EmptySlab;
-                _centrals[c].Release(s);
-            }
-        }
-        for (int c = 1; c < SizeClassTable.Count; c++) _centrals[c].Trim();
+        if (cache != null && cache.Heap == this) ReleaseCurrentSlabs(cache.Block, collectedOnly: false);
+        for (int c = 0; c < SlabClass.Count; c++) _centrals[c]?.Trim();
         return _pages.ReleaseFreeChunks();
     }
 
@@ -383,7 +430,7 @@ public sealed unsafe partial class Heap : IDisposable
     [System.Diagnostics.Conditional("ARENA_DEBUG")]
     internal void AssertValid()
     {
-        for (int c = 1; c < SizeClassTable.Count; c++) _centrals[c].AssertValid();
+        foreach (Central? c in _centrals) c?.AssertValid();
         _pages.AssertValid();
     }
 
@@ -392,6 +439,11 @@ public sealed unsafe partial class Heap : IDisposable
     public HeapStats GetStats()
     {
         if (_disposed) ThrowHelper.ObjectDisposed(nameof(Heap));
+        return GetStatsUnchecked(includeCollector: true);
+    }
+
+    internal HeapStats GetStatsUnchecked(bool includeCollector)
+    {
         var mallocs = new long[SizeClassTable.Count];
         var frees = new long[SizeClassTable.Count];
         lock (_cacheLock)
@@ -410,9 +462,11 @@ public sealed unsafe partial class Heap : IDisposable
                 }
             }
         }
+        long sweptLarge = 0, sweptLargeBytes = 0;
+        if (includeCollector) Collector.AddSweptFrees(frees, out sweptLarge, out sweptLargeBytes);
         long heapAlloc = 0, totalAlloc = 0, objects = 0, allMallocs = 0, allFrees = 0;
         var bySize = new SizeClassStats[SizeClassTable.Count];
-        long largeMallocs = Volatile.Read(ref _largeMallocs), largeFrees = Volatile.Read(ref _largeFrees);
+        long largeMallocs = Volatile.Read(ref _largeMallocs), largeFrees = Volatile.Read(ref _largeFrees) + sweptLarge;
         bySize[0] = new SizeClassStats(0, largeMallocs, largeFrees);
         for (int c = 1; c < SizeClassTable.Count; c++)
         {
@@ -423,14 +477,25 @@ public sealed unsafe partial class Heap : IDisposable
             allMallocs += mallocs[c];
             allFrees += frees[c];
         }
-        heapAlloc += Volatile.Read(ref _largeBytesLive);
+        heapAlloc += Volatile.Read(ref _largeBytesLive) - sweptLargeBytes;
         totalAlloc += Volatile.Read(ref _largeBytesTotal);
         allMallocs += largeMallocs;
         allFrees += largeFrees;
         objects = allMallocs - allFrees;
         long inuse = _pages.InuseBytes, sys = _pages.SysBytes;
+        CollectorStats gc = includeCollector ? Collector.Snapshot() : default;
         return new HeapStats
         {
+            NumGC = gc.NumGC,
+            PauseTotalNs = gc.PauseTotalNs,
+            LastPauseNs = gc.LastPauseNs,
+            PauseNs = gc.RecentPausesNs ?? [],
+            LastGC = gc.LastGC,
+            NextGC = gc.NextGC,
+            HeapLive = gc.HeapLive,
+            GCCPUFraction = gc.GCCPUFraction,
+            PendingCollection = gc.PendingCollection,
+            MutatorsNotParked = gc.MutatorsNotParked,
             HeapAlloc = heapAlloc,
             HeapSys = sys,
             HeapInuse = inuse,

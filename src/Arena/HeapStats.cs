@@ -30,6 +30,27 @@ public readonly record struct HeapStats
     public long Frees { get; init; }
     /// <summary>Per size class: object size, objects allocated and freed. Go: BySize.</summary>
     public IReadOnlyList<SizeClassStats> BySize { get; init; }
+
+    /// <summary>Completed collections. Go: NumGC.</summary>
+    public long NumGC { get; init; }
+    /// <summary>Total stop-the-world pause time of all collections, in nanoseconds. Go: PauseTotalNs.</summary>
+    public long PauseTotalNs { get; init; }
+    /// <summary>Pause of the latest collection, in nanoseconds (0 before the first).</summary>
+    public long LastPauseNs { get; init; }
+    /// <summary>Pauses of the latest collections (up to 256), oldest first, in nanoseconds. Go: PauseNs.</summary>
+    public IReadOnlyList<long> PauseNs { get; init; }
+    /// <summary>When the latest collection ended, in nanoseconds since 1970 (UTC). Go: LastGC.</summary>
+    public long LastGC { get; init; }
+    /// <summary>The heap size (live collected bytes plus new allocation) that triggers the next collection. Go: NextGC.</summary>
+    public long NextGC { get; init; }
+    /// <summary>Bytes of collected objects found live by the latest collection (Go: the pacer's heapLive after mark).</summary>
+    public long HeapLive { get; init; }
+    /// <summary>Fraction of wall time since the heap was created spent in collections. Go: GCCPUFraction.</summary>
+    public double GCCPUFraction { get; init; }
+    /// <summary>True while a collection is requested and waits for mutators to reach a safepoint.</summary>
+    public bool PendingCollection { get; init; }
+    /// <summary>While a collection is pending: mutator threads (open scopes) that have not yet reached a safepoint.</summary>
+    public int MutatorsNotParked { get; init; }
 }
 
 /// <summary>Allocation counts of one size class. Go: MemStats.BySize's element.</summary>

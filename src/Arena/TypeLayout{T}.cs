@@ -1,12 +1,14 @@
 using System.Runtime.CompilerServices;
+using Arena.Collector;
 using Arena.SizeClasses;
+using Arena.Slabs;
 
 namespace Arena;
 
 /// <summary>
-/// Size, alignment and size class of an unmanaged type, computed once per type. The fields
-/// are static readonly, so the JIT folds them into constants in optimized code: a typed
-/// allocation reaches the slab fast path with its class known at compile time.
+/// Size, alignment, size class and pointer map of an unmanaged type, computed once per type.
+/// The fields are static readonly, so the JIT folds them into constants in optimized code: a
+/// typed allocation reaches the slab fast path with its class known at compile time.
 /// </summary>
 internal static unsafe class TypeLayout<T> where T : unmanaged
 {
@@ -14,12 +16,43 @@ internal static unsafe class TypeLayout<T> where T : unmanaged
     public static readonly int Alignment = sizeof(AlignmentProbe) - sizeof(T);
     /// <summary>The size class, or 0 when T is a large object (over 32 KiB).</summary>
     public static readonly int SizeClass = SizeClassTable.ForSizeAndAlignment(sizeof(T), sizeof(AlignmentProbe) - sizeof(T));
+    /// <summary>
+    /// One bit per 8-byte word of T, 1 where T holds a pointer; empty for types with none.
+    /// Known for arena types (registered by generated code), empty for every other type.
+    /// </summary>
+    public static readonly ulong[] PointerMap = PointerMaps.Of<T>();
+    /// <summary>The slab class of manual objects of T: traced when T has pointers.</summary>
+    public static readonly int ManualSlabClass = SlabClass.Of(SizeClass, PointerMap.Length > 0 ? SlabKind.ManualScan : SlabKind.Manual);
+    /// <summary>Records T's pointer words for a fresh object at <paramref name="p"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void WritePointerBits(T* p) => HeapBits.Write((nuint)p, PointerMap, (sizeof(T) + 7) / 8, 1);
 
-    private struct AlignmentProbe
+    internal struct AlignmentProbe
     {
 #pragma warning disable CS0649 // only the layout matters
         public byte Pad;
         public T Value;
 #pragma warning restore CS0649
+    }
+}
+
+/// <summary>
+/// The collected-allocation layout of an arena type: its pointer map straight from the
+/// generated <see cref="IArenaType{TSelf}.PointerMap"/>, and its slab class.
+/// </summary>
+internal static unsafe class CollectedLayout<T> where T : unmanaged, IArenaType<T>
+{
+    public static readonly ulong[] PointerMap = Trim(T.PointerMap);
+    public static readonly int CollectedSlabClass = SlabClass.Of(TypeLayout<T>.SizeClass, PointerMap.Length > 0 ? SlabKind.CollectedScan : SlabKind.Collected);
+    public static readonly bool IsScanned = PointerMap.Length > 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void WritePointerBits(T* p) => HeapBits.Write((nuint)p, PointerMap, (sizeof(T) + 7) / 8, 1);
+
+    private static ulong[] Trim(ReadOnlySpan<ulong> map)
+    {
+        int last = map.Length - 1;
+        while (last >= 0 && map[last] == 0) last--;
+        return map[..(last + 1)].ToArray();
     }
 }

@@ -29,14 +29,16 @@ internal sealed unsafe class Central
     private readonly Lock _lock = new();
     private readonly PageHeap _pages;
     private readonly int _sizeClass;
+    private readonly SlabKind _kind;
     private readonly int _slabPages;
     private Slab* _partial;
     private Slab* _full;
 
-    public Central(PageHeap pages, int sizeClass)
+    public Central(PageHeap pages, int sizeClass, SlabKind kind)
     {
         _pages = pages;
         _sizeClass = sizeClass;
+        _kind = kind;
         _slabPages = SizeClassTable.SlabPages[sizeClass];
     }
 
@@ -55,7 +57,7 @@ internal sealed unsafe class Central
             }
         }
         Slab* fresh = _pages.AllocSlab(_slabPages, SizeClassTable.ObjectSizes[_sizeClass]);
-        fresh->InitSmall(_sizeClass);
+        fresh->InitSmall(_sizeClass, _kind);
         return Own(fresh, owner);
     }
 
@@ -76,7 +78,7 @@ internal sealed unsafe class Central
         {
             // Under this class's lock a descriptor that reads Full and this class is on
             // this class's Full list: state only leaves Full under this lock.
-            if (s->State != SlabState.Full || s->SizeClass != _sizeClass) return;
+            if (s->State != SlabState.Full || s->SizeClass != _sizeClass || s->Kind != _kind) return;
             Unlink(ref _full, s);
             s->State = SlabState.Partial;
             Push(ref _partial, s);
@@ -100,6 +102,53 @@ internal sealed unsafe class Central
         }
     }
 
+    /// <summary>Calls <paramref name="visit"/> on every listed slab, under the lock.</summary>
+    public void ForEachSlab<TState>(delegate*<Slab*, ref TState, void> visit, ref TState state)
+    {
+        lock (_lock)
+        {
+            for (Slab* s = _partial; s != null; s = s->Next) visit(s, ref state);
+            for (Slab* s = _full; s != null; s = s->Next) visit(s, ref state);
+        }
+    }
+
+    /// <summary>
+    /// Sweeps every listed slab of a collected class (the collector holds every mutator at a
+    /// safepoint and caches hold none of them): alloc bits become the mark bits, empty slabs go
+    /// back to the page heap. Returns the objects freed.
+    /// </summary>
+    public long SweepCollected()
+    {
+        lock (_lock)
+        {
+            // Detach both lists into one chain first: Classify files each slab anew.
+            Slab* all = _partial;
+            if (all == null) all = _full;
+            else
+            {
+                Slab* tail = all;
+                while (tail->Next != null) tail = tail->Next;
+                tail->Next = _full;
+            }
+            _partial = _full = null;
+            long freed = 0;
+            while (all != null)
+            {
+                Slab* s = all;
+                all = s->Next;
+                s->Next = s->Prev = null;
+                int words = s->Words;
+                int live = Collector.MarkBitsKernel.Sweep(s->AllocBits, s->MarkBits, words);
+                int tail = s->NElems & 63;
+                if (tail != 0) s->AllocBits[words - 1] |= ~0UL << tail;
+                freed += s->AllocCount - live;
+                s->AllocCount = live;
+                Classify(s);
+            }
+            return freed;
+        }
+    }
+
     /// <summary>
     /// Checks every listed slab: its state matches its list, its class is this one, its
     /// counts agree with its bits. Compiled in with ARENA_DEBUG.
@@ -111,12 +160,12 @@ internal sealed unsafe class Central
         {
             for (Slab* s = _partial; s != null; s = s->Next)
             {
-                System.Diagnostics.Debug.Assert(s->State == SlabState.Partial && s->SizeClass == _sizeClass && s->Owner == 0, "partial list holds partial slabs of its class");
+                System.Diagnostics.Debug.Assert(s->State == SlabState.Partial && s->SizeClass == _sizeClass && s->Kind == _kind && s->Owner == 0, "partial list holds partial slabs of its class");
                 s->AssertValid();
             }
             for (Slab* s = _full; s != null; s = s->Next)
             {
-                System.Diagnostics.Debug.Assert(s->State == SlabState.Full && s->SizeClass == _sizeClass && s->Owner == 0, "full list holds full slabs of its class");
+                System.Diagnostics.Debug.Assert(s->State == SlabState.Full && s->SizeClass == _sizeClass && s->Kind == _kind && s->Owner == 0, "full list holds full slabs of its class");
                 s->AssertValid();
             }
         }

@@ -26,8 +26,8 @@ namespace Arena.Caches;
 /// <summary>The unmanaged state of one thread's cache for one heap.</summary>
 internal unsafe struct CacheBlock
 {
-    /// <summary>Current slab per class (Slab*); the sentinel when none. Go: mcache.alloc.</summary>
-    public fixed long Current[SizeClassTable.Count];
+    /// <summary>Current slab per slab class (Slab*); the sentinel when none. Go: mcache.alloc.</summary>
+    public fixed long Current[SlabClass.Count];
     /// <summary>Objects allocated per class by this thread.</summary>
     public fixed long Mallocs[SizeClassTable.Count];
     /// <summary>Objects freed per class by this thread (whoever allocated them).</summary>
@@ -44,6 +44,11 @@ internal sealed unsafe class ThreadCache
 
     public readonly Heap Heap;
     public readonly CacheBlock* Block;
+    /// <summary>
+    /// Nesting depth of mutator regions (open scopes) of this thread on this heap: 0 = not a
+    /// mutator (no collected allocation), 1 = outermost region, more = nested ones.
+    /// </summary>
+    public int MutatorDepth;
 
     public ThreadCache(Heap heap)
     {
@@ -62,7 +67,7 @@ internal sealed unsafe class ThreadCache
 
     public static void ResetToEmpty(CacheBlock* b)
     {
-        for (int c = 0; c < SizeClassTable.Count; c++) b->Current[c] = (long)EmptySlab;
+        for (int c = 0; c < SlabClass.Count; c++) b->Current[c] = (long)EmptySlab;
     }
 
     private static Slab* CreateEmptySlab()

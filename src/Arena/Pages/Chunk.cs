@@ -22,6 +22,11 @@ internal unsafe struct Chunk
     public int SearchHint;
     /// <summary>The one large object of a huge chunk, else null (then PageMap is used).</summary>
     public Slab* Single;
+    /// <summary>
+    /// One bit per 8-byte word of the chunk: 1 where a traced object holds a pointer
+    /// (Go: heap bits). Written when a traced object is allocated, read when it is scanned.
+    /// </summary>
+    public ulong* PtrBits;
     public Chunk* Next;
     public Chunk* Prev;
     /// <summary>One bit per page, 1 = used.</summary>

@@ -222,6 +222,7 @@ internal sealed unsafe class PageHeap
         Chunk* c = (Chunk*)NativeMemory.AllocZeroed((nuint)sizeof(Chunk));
         c->Base = (nuint)mem;
         c->Size = size;
+        c->PtrBits = (ulong*)NativeMemory.AllocZeroed(size / 8 / 8);
         c->HeapId = _heapId;
         c->FreePages = size == ChunkSize ? PagesPerChunk : 0;
         if (size == ChunkSize) _freeChunkBytes += (long)ChunkSize;
@@ -243,6 +244,7 @@ internal sealed unsafe class PageHeap
         _sysBytes -= (long)c->Size;
         _releasedBytes += (long)c->Size;
         NativeMemory.AlignedFree((void*)c->Base);
+        NativeMemory.Free(c->PtrBits);
         NativeMemory.Free(c);
     }
 

@@ -66,6 +66,7 @@ internal unsafe struct Slab
     public int AllocCount;
     public byte SizeClass;
     public SlabState State;
+    public SlabKind Kind;
 
     // Read on free and on refill.
     /// <summary>The owning thread cache (its CacheBlock address) while Cached, else 0.</summary>
@@ -86,9 +87,10 @@ internal unsafe struct Slab
     public readonly int Words => (NElems + 63) >> 6;
 
     /// <summary>Turns a fresh descriptor over a page run into an empty slab of <paramref name="sizeClass"/>.</summary>
-    public void InitSmall(int sizeClass)
+    public void InitSmall(int sizeClass, SlabKind kind)
     {
         SizeClass = (byte)sizeClass;
+        Kind = kind;
         ElemSize = (uint)SizeClassTable.ObjectSizes[sizeClass];
         DivMul = SizeClassTable.DivMul(sizeClass);
         NElems = (int)(((nuint)Pages << Arena.Pages.PageHeap.PageShift) / ElemSize);

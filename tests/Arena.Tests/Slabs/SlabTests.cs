@@ -13,7 +13,7 @@ public unsafe class SlabTests
         try
         {
             Slab* s = ph.AllocSlab(SizeClassTable.SlabPages[sizeClass], 0);
-            s->InitSmall(sizeClass);
+            s->InitSmall(sizeClass, SlabKind.Manual);
             body((nint)s);
         }
         finally { ph.DisposeAll(); }

@@ -1,0 +1,588 @@
+// The collector: overview. Other collector files say "See Collector.cs".
+//
+// A precise, stop-the-world, tri-colour mark-sweep collector over the slabs, as Go's
+// (runtime/mgc.go, mgcmark.go, mgcsweep.go, mgcpacer.go), with roots made explicit
+// because .NET stacks cannot be scanned by a library.
+//
+// Glossary
+//   collected object  allocated by New/NewArray in a Collected or CollectedScan slab;
+//                     freed by the collector once unreachable. Never by Free.
+//   traced object     one whose pointer words are recorded in the chunk's heap bits:
+//                     CollectedScan and ManualScan objects (arena types with Ptr fields).
+//   roots             Root<T> handles; every manual traced object (never collected);
+//                     the memory of open scopes (scanned conservatively: any word that
+//                     points into a collected object keeps it).
+//   mutator           a thread inside a mutator region of this heap (an open scope).
+//   safepoint         Safepoint(), Collect(), or leaving the outermost mutator region.
+//   white/grey/black  unmarked / marked and on a work list / marked and scanned.
+//
+// A collection (Go: gcStart → mark → mark termination → sweep)
+//   1. Requested: by the pacer when collected allocation reaches NextGC (or the heap
+//      passes MemoryLimit), or by Collect(). Allocation never waits: it only sets
+//      Pending, visible in HeapStats with the mutators not yet parked.
+//   2. Stop: each mutator that reaches a safepoint while Pending parks. The thread that
+//      makes parked == mutators runs the cycle (a non-mutator calling Collect() waits
+//      for that moment and runs it itself). New mutators wait while a cycle runs.
+//   3. Flush: every thread cache hands its collected slabs back to the central lists,
+//      so the sweep sees each collected slab once and no cache holds stale free indexes.
+//   4. Mark roots, then drain the grey work lists on every core (Go's gcDrain). Each
+//      worker has a private list; a worker with plenty shares half through a global
+//      list that idle workers take from (Go's work.full). Mark bits are set with an
+//      atomic OR when several workers run. Interior pointers mark their object.
+//   5. Sweep, eagerly, while the world is still stopped: per slab, alloc bits become the
+//      mark bits (Go's design 12800), marks clear, live objects are counted with the
+//      SIMD kernel (MarkBits.Simd.cs); empty slabs and dead large objects go back to the
+//      page heap. Eager, not lazy as Go's: the world is stopped anyway, the bitmap swap
+//      costs a few vector instructions per slab, and no sweep generations are needed.
+//   6. Pace: NextGC = live + (live + roots) × GCPercent / 100, at least 4 MiB.
+//   7. Start the world: clear Pending, wake the parked mutators.
+//
+// Objects allocated during a cycle: none are, by collected allocation, since every
+// mutator is parked; so "allocate black" holds trivially. Manual allocation (Alloc) by
+// other threads goes on, into manual slabs, which the sweep never touches.
+//
+// Concurrency: _gate (a monitor) guards the mutator counts and runs the cycle; central
+// lists keep their own locks; the sweep holds one central's lock at a time.
+
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Arena.Caches;
+using Arena.Pages;
+using Arena.SizeClasses;
+using Arena.Slabs;
+using CommunityToolkit.HighPerformance.Helpers;
+
+namespace Arena.Collector;
+
+/// <summary>A heap's mark-sweep collector, pacer and safepoint protocol. Go: mgc.go.</summary>
+internal sealed unsafe class Collector
+{
+    /// <summary>Smallest NextGC. Go: heapMinimum (4 MiB at GOGC=100).</summary>
+    public const long MinimumGoal = 4L << 20;
+
+    private readonly Heap _heap;
+    private readonly object _gate = new();
+    private readonly bool _trace = Environment.GetEnvironmentVariable("ARENA_GCTRACE") == "1";
+    private readonly long _createdTimestamp = Stopwatch.GetTimestamp();
+
+    // Safepoint protocol, guarded by _gate.
+    private int _mutators;
+    private int _parked;
+    private volatile bool _pending;
+    private bool _running;
+
+    // Large traced or collected objects, for marking and sweeping. Guarded by _largeLock.
+    private readonly Lock _largeLock = new();
+    private Slab* _large;
+
+    // Pacing.
+    private int _gcPercent = 100;
+    private long _memoryLimit = long.MaxValue;
+    private long _heapLive;
+    private long _nextGC = MinimumGoal;
+    private long _allocatedSince;
+
+    // Statistics.
+    private long _numGC;
+    private long _pauseTotalNs;
+    private readonly long[] _pauses = new long[256];
+    private long _lastGCUnixNs;
+    private long _gcTicks;
+    private readonly long[] _sweptFrees = new long[SizeClassTable.Count];
+    private long _sweptLargeFrees, _sweptLargeBytes;
+
+    // Mark state of the running cycle.
+    private bool _parallelMark;
+    private WorkList _global;
+    private readonly object _globalLock = new();
+    private int _idleWorkers;
+    private int _workers;
+    private long _markedBytes;
+
+    public Collector(Heap heap) => _heap = heap;
+
+    public RootTable Roots { get; } = new();
+
+    /// <summary>Set by the scope layer: calls back with the [start, end) ranges of every open scope's memory.</summary>
+    public Action<Action<nuint, nuint>>? ScopeRanges { get; set; }
+
+    public bool Pending => _pending;
+    public long NumGC => Volatile.Read(ref _numGC);
+
+    public int GCPercent
+    {
+        get => Volatile.Read(ref _gcPercent);
+        set
+        {
+            if (value < -1) throw new ArgumentOutOfRangeException(nameof(value), value, "GCPercent must be -1 (off) or 0 or more.");
+            Volatile.Write(ref _gcPercent, value);
+            lock (_gate) UpdateGoal();
+        }
+    }
+
+    public long MemoryLimit
+    {
+        get => Volatile.Read(ref _memoryLimit);
+        set
+        {
+            if (value <= 0) throw new ArgumentOutOfRangeException(nameof(value), value, "MemoryLimit must be positive (long.MaxValue for none).");
+            Volatile.Write(ref _memoryLimit, value);
+        }
+    }
+
+    // ---- allocation hooks (no lock; allocation never waits) ----------------------------
+
+    public void OnCollectedSlabAcquired(Slab* s)
+    {
+        long bytes = (long)(s->NElems - s->AllocCount) * s->ElemSize;
+        MaybeTrigger(Interlocked.Add(ref _allocatedSince, bytes));
+    }
+
+    public void OnLargeAllocated(Slab* s)
+    {
+        lock (_largeLock)
+        {
+            s->Prev = null;
+            s->Next = _large;
+            if (_large != null) _large->Prev = s;
+            _large = s;
+        }
+        if (SlabClass.IsCollected(s->Kind)) MaybeTrigger(Interlocked.Add(ref _allocatedSince, (long)s->LargeSize));
+    }
+
+    /// <summary>Unlinks a large manual traced object that is being freed by hand.</summary>
+    public void OnLargeFreed(Slab* s)
+    {
+        lock (_largeLock) UnlinkLarge(s);
+    }
+
+    private void MaybeTrigger(long allocatedSince)
+    {
+        if (_pending) return;
+        int percent = Volatile.Read(ref _gcPercent);
+        if ((percent >= 0 && Volatile.Read(ref _heapLive) + allocatedSince >= Volatile.Read(ref _nextGC))
+            || _heap.Pages.InuseBytes >= Volatile.Read(ref _memoryLimit))
+            _pending = true;
+    }
+
+    // ---- safepoint protocol -----------------------------------------------------------
+
+    public void EnterMutator()
+    {
+        lock (_gate)
+        {
+            while (_running) Monitor.Wait(_gate);
+            _mutators++;
+        }
+    }
+
+    public void ExitMutator()
+    {
+        Safepoint(isMutator: true);
+        lock (_gate)
+        {
+            _mutators--;
+            // Everyone left may be parked waiting for this thread: run the cycle for them.
+            if (_pending && _mutators > 0 && _parked == _mutators) RunCycle();
+        }
+    }
+
+    /// <summary>Parks the calling mutator if a collection is pending; returns when it has run.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Safepoint(bool isMutator)
+    {
+        if (_pending) SafepointSlow(isMutator);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void SafepointSlow(bool isMutator)
+    {
+        lock (_gate)
+        {
+            if (!_pending) return;
+            long cycle = _numGC;
+            if (isMutator) _parked++;
+            try
+            {
+                while (_numGC == cycle && _pending)
+                {
+                    if (!_running && _parked == _mutators)
+                    {
+                        RunCycle();
+                        break;
+                    }
+                    Monitor.Wait(_gate);
+                }
+            }
+            finally
+            {
+                if (isMutator) _parked--;
+            }
+        }
+    }
+
+    /// <summary>Requests a collection and returns when one has completed.</summary>
+    public void Collect(bool isMutator)
+    {
+        lock (_gate)
+        {
+            _pending = true;
+        }
+        SafepointSlow(isMutator);
+    }
+
+    /// <summary>Mutators inside a region that have not parked for the pending collection.</summary>
+    public int MutatorsNotParked
+    {
+        get { lock (_gate) return _mutators - _parked; }
+    }
+
+    // ---- the cycle --------------------------------------------------------------------
+
+    /// <summary>Runs one collection. Caller holds _gate, with every mutator parked.</summary>
+    private void RunCycle()
+    {
+        _running = true;
+        try
+        {
+            long start = Stopwatch.GetTimestamp();
+            long before = Volatile.Read(ref _heapLive) + Volatile.Read(ref _allocatedSince);
+
+            _heap.ForEachCache(&FlushCollected);
+            _markedBytes = 0;
+            MarkRoots();
+            Drain();
+            long markEnd = Stopwatch.GetTimestamp();
+            Sweep();
+            long end = Stopwatch.GetTimestamp();
+
+            Volatile.Write(ref _heapLive, _markedBytes);
+            Volatile.Write(ref _allocatedSince, 0);
+            UpdateGoal();
+            long pauseNs = (long)Stopwatch.GetElapsedTime(start, end).TotalNanoseconds;
+            _pauses[_numGC % _pauses.Length] = pauseNs;
+            _pauseTotalNs += pauseNs;
+            _gcTicks += end - start;
+            _lastGCUnixNs = DateTime.UtcNow.Ticks * 100 - DateTime.UnixEpoch.Ticks * 100;
+            Interlocked.Increment(ref _numGC);
+            if (_trace) Trace(start, markEnd, end, before);
+        }
+        finally
+        {
+            _running = false;
+            _pending = false;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    private static void FlushCollected(Heap heap, CacheBlock* b) => heap.ReleaseCurrentSlabs(b, collectedOnly: true);
+
+    private void UpdateGoal()
+    {
+        int percent = Volatile.Read(ref _gcPercent);
+        long live = Volatile.Read(ref _heapLive);
+        long roots = RootBytes();
+        long goal = percent < 0 ? long.MaxValue : Math.Max(MinimumGoal, live + (live + roots) * percent / 100);
+        Volatile.Write(ref _nextGC, goal);
+    }
+
+    /// <summary>Bytes the roots hold: manual objects in use (HeapAlloc less collected live).</summary>
+    private long RootBytes()
+    {
+        long manual = 0;
+        HeapStats s = _heap.GetStatsUnchecked(includeCollector: false);
+        for (int c = 1; c < s.BySize.Count; c++) manual += (s.BySize[c].Mallocs - s.BySize[c].Frees) * s.BySize[c].Size;
+        return Math.Max(0, manual - Volatile.Read(ref _heapLive));
+    }
+
+    private void Trace(long start, long markEnd, long end, long before)
+    {
+        double sinceStart = Stopwatch.GetElapsedTime(_createdTimestamp).TotalSeconds;
+        double cpu = _gcTicks / (double)Math.Max(1, Stopwatch.GetTimestamp() - _createdTimestamp) * 100;
+        Console.Error.WriteLine(FormattableString.Invariant(
+            $"gc {_numGC} @{sinceStart:F3}s {cpu:F0}%: {Stopwatch.GetElapsedTime(start, markEnd).TotalMilliseconds:F3}+{Stopwatch.GetElapsedTime(markEnd, end).TotalMilliseconds:F3} ms clock, {before >> 20}->{_markedBytes >> 20} MB, {_nextGC >> 20} MB goal, {_workers} P"));
+    }
+
+    // ---- mark -------------------------------------------------------------------------
+
+    private void MarkRoots()
+    {
+        _workers = Math.Max(1, Math.Min(Environment.ProcessorCount, 16));
+        _parallelMark = _workers > 1;
+        // Single-threaded: roots go straight onto the global list the workers start from.
+        Roots.ForEach(p => MarkPointer((nuint)p, ref _global, ref _markedBytes));
+        ScopeRanges?.Invoke((start, end) =>
+        {
+            for (nuint a = (start + 7) & ~(nuint)7; a + 8 <= end; a += 8) MarkPointer(*(nuint*)a, ref _global, ref _markedBytes);
+        });
+        ScanManualRoots();
+    }
+
+    private void ScanManualRoots()
+    {
+        int first = SlabClass.Of(1, SlabKind.ManualScan), last = SlabClass.Of(SizeClassTable.Count - 1, SlabKind.ManualScan);
+        var state = new ManualScanState(this);
+        for (int sc = first; sc <= last; sc++) _heap.Centrals[sc].ForEachSlab(&ScanSlabObjects, ref state);
+        _heap.ForEachCache(&ScanCachedManual, ref state);
+        lock (_largeLock)
+        {
+            for (Slab* s = _large; s != null; s = s->Next)
+                if (s->Kind == SlabKind.ManualScan && s->State == SlabState.Large) ScanObject(s->Base, (nuint)s->LargeSize, ref state.Work, ref state.Bytes);
+        }
+        while (state.Work.TryPop(out nuint o)) _global.Push(o);
+        _markedBytes += state.Bytes;
+        state.Work.Dispose();
+    }
+
+    internal struct ManualScanState(Collector collector)
+    {
+        public readonly Collector Collector = collector;
+        public WorkList Work;
+        public long Bytes;
+    }
+
+    private static void ScanSlabObjects(Slab* s, ref ManualScanState st)
+    {
+        for (int i = 0; i < s->NElems; i++)
+        {
+            if ((Volatile.Read(ref s->AllocBits[i >> 6]) & (1UL << i)) == 0) continue;
+            st.Collector.ScanObject(s->Base + (nuint)i * s->ElemSize, s->ElemSize, ref st.Work, ref st.Bytes);
+        }
+    }
+
+    private static void ScanCachedManual(Heap heap, CacheBlock* b, ref ManualScanState st)
+    {
+        int first = SlabClass.Of(1, SlabKind.ManualScan), last = SlabClass.Of(SizeClassTable.Count - 1, SlabKind.ManualScan);
+        for (int sc = first; sc <= last; sc++)
+        {
+            Slab* s = (Slab*)b->Current[sc];
+            if (s != ThreadCache.EmptySlab) ScanSlabObjects(s, ref st);
+        }
+    }
+
+    /// <summary>Greys the object <paramref name="p"/> points into, if it is a white collected object of this heap.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void MarkPointer(nuint p, ref WorkList work, ref long bytes)
+    {
+        if (p == 0) return;
+        Chunk* c = AddressMap.Lookup(p);
+        if (c == null || c->HeapId != _heap.Id) return;
+        Slab* s = c->SlabOf(p);
+        if (s == null || s->Kind < SlabKind.Collected) return;
+        int idx;
+        nuint size;
+        SlabState state = s->State;
+        if (state == SlabState.Large)
+        {
+            if (p - s->Base >= s->LargeSize) return;
+            idx = 0;
+            size = s->LargeSize;
+        }
+        else if (state is SlabState.Partial or SlabState.Full or SlabState.Cached)
+        {
+            idx = s->ObjectIndex(p);
+            if (idx >= s->NElems) return;
+            size = s->ElemSize;
+        }
+        else return;
+        int w = idx >> 6;
+        ulong bit = 1UL << idx;
+        if ((s->AllocBits[w] & bit) == 0) return;             // a free slot: a stale pointer
+        if (_parallelMark)
+        {
+            if ((Volatile.Read(ref s->MarkBits[w]) & bit) != 0) return;
+            if ((Interlocked.Or(ref s->MarkBits[w], bit) & bit) != 0) return;
+        }
+        else
+        {
+            if ((s->MarkBits[w] & bit) != 0) return;
+            s->MarkBits[w] |= bit;
+        }
+        bytes += (long)size;
+        if (s->Kind == SlabKind.CollectedScan) work.Push(s->Base + (nuint)idx * s->ElemSize);
+    }
+
+    /// <summary>Greys every object the pointer words of the object at <paramref name="obj"/> point to.</summary>
+    private void ScanObject(nuint obj, nuint size, ref WorkList work, ref long bytes)
+    {
+        Chunk* c = AddressMap.Lookup(obj);
+        ulong* bits = c->PtrBits;
+        nuint first = (obj - c->Base) >> 3;
+        nuint end = first + size / 8;
+        for (nuint w = first; w < end;)
+        {
+            ulong word = bits[w >> 6] >> (int)(w & 63);
+            nuint left = end - w;
+            int span = 64 - (int)(w & 63);
+            if (left < (nuint)span)
+            {
+                word &= (1UL << (int)left) - 1;
+                span = (int)left;
+            }
+            while (word != 0)
+            {
+                int b = System.Numerics.BitOperations.TrailingZeroCount(word);
+                word &= word - 1;
+                MarkPointer(*(nuint*)(c->Base + ((w + (nuint)b) << 3)), ref work, ref bytes);
+            }
+            w += (nuint)span;
+        }
+    }
+
+    private void ScanGrey(nuint obj, ref WorkList work, ref long bytes)
+    {
+        Chunk* c = AddressMap.Lookup(obj);
+        Slab* s = c->SlabOf(obj);
+        ScanObject(obj, s->State == SlabState.Large ? s->LargeSize : s->ElemSize, ref work, ref bytes);
+    }
+
+    private void Drain()
+    {
+        _idleWorkers = 0;
+        if (!_parallelMark)
+        {
+            var work = new WorkList();
+            long bytes = 0;
+            try
+            {
+                lock (_globalLock) { while (_global.TryPop(out nuint o)) work.Push(o); }
+                while (work.TryPop(out nuint o)) ScanGrey(o, ref work, ref bytes);
+            }
+            finally { work.Dispose(); }
+            _markedBytes += bytes;
+            return;
+        }
+        ParallelHelper.For(0, _workers, new MarkWorker(this), minimumActionsPerThread: 1);
+    }
+
+    private readonly struct MarkWorker(Collector collector) : IAction
+    {
+        public void Invoke(int i) => collector.WorkerLoop();
+    }
+
+    /// <summary>
+    /// One mark worker (Go: gcDrain): drains its own list, shares half of a long list, takes
+    /// from the global list when empty, and stops when every worker is idle and nothing is left.
+    /// </summary>
+    private void WorkerLoop()
+    {
+        var work = new WorkList();
+        long bytes = 0;
+        try
+        {
+            while (true)
+            {
+                while (work.TryPop(out nuint o))
+                {
+                    ScanGrey(o, ref work, ref bytes);
+                    if (work.Count > 512 && Volatile.Read(ref _idleWorkers) > 0)
+                    {
+                        lock (_globalLock)
+                        {
+                            work.GiveHalf(ref _global);
+                            Monitor.PulseAll(_globalLock);
+                        }
+                    }
+                }
+                lock (_globalLock)
+                {
+                    if (TakeShare(ref work)) continue;
+                    _idleWorkers++;
+                    while (_global.Count == 0 && _idleWorkers < _workers) Monitor.Wait(_globalLock);
+                    if (_global.Count == 0)
+                    {
+                        Monitor.PulseAll(_globalLock);   // everyone is idle: marking is done
+                        break;
+                    }
+                    _idleWorkers--;
+                    TakeShare(ref work);
+                }
+            }
+        }
+        finally { work.Dispose(); }
+        Interlocked.Add(ref _markedBytes, bytes);
+    }
+
+    private bool TakeShare(ref WorkList work)
+    {
+        int n = Math.Max(1, Math.Min(256, _global.Count / _workers));
+        bool any = false;
+        for (int i = 0; i < n && _global.TryPop(out nuint o); i++) { work.Push(o); any = true; }
+        return any;
+    }
+
+    // ---- sweep ------------------------------------------------------------------------
+
+    private void Sweep()
+    {
+        for (int k = (int)SlabKind.Collected; k <= (int)SlabKind.CollectedScan; k++)
+            for (int c = 1; c < SizeClassTable.Count; c++)
+                _sweptFrees[c] += _heap.Centrals[SlabClass.Of(c, (SlabKind)k)].SweepCollected();
+        SweepLarge();
+    }
+
+    private void SweepLarge()
+    {
+        Slab* dead = null;
+        lock (_largeLock)
+        {
+            for (Slab* s = _large, next; s != null; s = next)
+            {
+                next = s->Next;
+                if (!SlabClass.IsCollected(s->Kind)) continue;
+                if ((s->MarkBits[0] & 1) != 0) { s->MarkBits[0] = 0; continue; }
+                UnlinkLarge(s);
+                s->Next = dead;
+                dead = s;
+            }
+        }
+        while (dead != null)
+        {
+            Slab* next = dead->Next;
+            _sweptLargeFrees++;
+            _sweptLargeBytes += (long)dead->LargeSize;
+            dead->State = SlabState.Free;
+            _heap.Pages.FreeSlab(dead);
+            dead = next;
+        }
+    }
+
+    private void UnlinkLarge(Slab* s)
+    {
+        if (s->Prev != null) s->Prev->Next = s->Next; else _large = s->Next;
+        if (s->Next != null) s->Next->Prev = s->Prev;
+        s->Next = s->Prev = null;
+    }
+
+    // ---- statistics -------------------------------------------------------------------
+
+    /// <summary>Objects freed by sweeps, per size class (class 0: large objects).</summary>
+    public void AddSweptFrees(long[] frees, out long largeFrees, out long largeBytes)
+    {
+        lock (_gate)
+        {
+            for (int c = 1; c < frees.Length; c++) frees[c] += _sweptFrees[c];
+            largeFrees = _sweptLargeFrees;
+            largeBytes = _sweptLargeBytes;
+        }
+    }
+
+    public CollectorStats Snapshot()
+    {
+        bool pending = _pending;
+        int notParked = MutatorsNotParked;
+        lock (_gate)
+        {
+            int n = (int)Math.Min(_numGC, _pauses.Length);
+            var pauses = new long[n];
+            for (int i = 0; i < n; i++) pauses[i] = _pauses[(_numGC - n + i) % _pauses.Length];
+            double elapsed = Math.Max(1, Stopwatch.GetTimestamp() - _createdTimestamp);
+            return new CollectorStats(_numGC, _pauseTotalNs, n > 0 ? pauses[^1] : 0, pauses, _lastGCUnixNs,
+                _nextGC, _heapLive, _gcTicks / elapsed, pending, pending ? notParked : 0);
+        }
+    }
+}
+
+/// <summary>The collector's part of <see cref="HeapStats"/>.</summary>
+internal readonly record struct CollectorStats(long NumGC, long PauseTotalNs, long LastPauseNs, long[] RecentPausesNs,
+    long LastGC, long NextGC, long HeapLive, double GCCPUFraction, bool PendingCollection, int MutatorsNotParked);

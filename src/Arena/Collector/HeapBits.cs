@@ -1,0 +1,88 @@
+// See Collector.cs for the collector's overview.
+
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Arena.Pages;
+
+namespace Arena.Collector;
+
+/// <summary>
+/// The per-word pointer bitmap of every chunk (Go: heap bits, heapBitsSmall): one bit per
+/// 8-byte word, 1 where a traced object holds a pointer. Written when a traced object is
+/// allocated (its whole range, so bits left by an earlier object in the slot are cleared);
+/// read when the collector scans the object. Untraced objects never read or write it.
+/// </summary>
+internal static unsafe class HeapBits
+{
+    /// <summary>
+    /// Writes the bits of <paramref name="count"/> consecutive elements of
+    /// <paramref name="elementWords"/> words each, laid out from <paramref name="address"/>
+    /// with <paramref name="map"/> per element. The object must lie in one chunk of this process.
+    /// </summary>
+    public static void Write(nuint address, ReadOnlySpan<ulong> map, int elementWords, nint count)
+    {
+        Chunk* chunk = AddressMap.Lookup(address);
+        ulong* bits = chunk->PtrBits;
+        nuint first = (address - chunk->Base) >> 3;
+        nuint words = (nuint)elementWords * (nuint)count;
+        if (map.Length == 1 && elementWords <= 64 && count == 1)
+        {
+            // One word of map, one element: at most two bitmap words change.
+            WriteSmall(bits, first, (int)words, map[0]);
+            return;
+        }
+        Clear(bits, first, words);
+        for (nint e = 0; e < count; e++)
+        {
+            nuint at = first + (nuint)(e * elementWords);
+            for (int w = 0; w < map.Length; w++)
+            {
+                ulong m = map[w];
+                while (m != 0)
+                {
+                    int b = BitOperations.TrailingZeroCount(m);
+                    m &= m - 1;
+                    nuint bit = at + (nuint)(w * 64 + b);
+                    bits[bit >> 6] |= 1UL << (int)(bit & 63);
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WriteSmall(ulong* bits, nuint first, int words, ulong map)
+    {
+        ulong range = words == 64 ? ulong.MaxValue : (1UL << words) - 1;
+        int shift = (int)(first & 63);
+        ulong* w0 = bits + (first >> 6);
+        *w0 = (*w0 & ~(range << shift)) | (map << shift);
+        if (shift + words > 64)
+        {
+            ulong* w1 = w0 + 1;
+            int back = 64 - shift;
+            *w1 = (*w1 & ~(range >> back)) | (map >> back);
+        }
+    }
+
+    private static void Clear(ulong* bits, nuint first, nuint words)
+    {
+        nuint end = first + words;
+        for (nuint bit = first; bit < end;)
+        {
+            if ((bit & 63) == 0 && end - bit >= 64)
+            {
+                bits[bit >> 6] = 0;
+                bit += 64;
+            }
+            else
+            {
+                bits[bit >> 6] &= ~(1UL << (int)(bit & 63));
+                bit++;
+            }
+        }
+    }
+
+    /// <summary>Whether word <paramref name="wordIndex"/> of <paramref name="chunk"/> holds a pointer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsPointer(Chunk* chunk, nuint wordIndex) => (chunk->PtrBits[wordIndex >> 6] & (1UL << (int)(wordIndex & 63))) != 0;
+}

@@ -1,0 +1,155 @@
+// Collected allocation, roots and safepoints. See Collector/Collector.cs for the overview.
+
+using System.Runtime.CompilerServices;
+using Arena.Caches;
+using Arena.Diagnostics;
+using Arena.SizeClasses;
+using Arena.Slabs;
+
+namespace Arena;
+
+public sealed unsafe partial class Heap
+{
+    /// <summary>
+    /// Allocates a zeroed, collected <typeparamref name="T"/>: it lives while it is reachable
+    /// from a root (a <see cref="Root{T}"/>, an open scope's memory, or a manual object) through
+    /// <see cref="Ptr{T}"/> fields, and is freed by a collection after that.
+    /// Only a mutator may call it: a thread with an open scope on this heap.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The calling thread has no open scope on this heap.</exception>
+    /// <exception cref="ArenaOutOfMemoryException">Past <see cref="HeapOptions.MaxBytes"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The heap was disposed.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Ptr<T> New<T>() where T : unmanaged, IArenaType<T>
+    {
+        T* p = (T*)AllocCollected(CollectedLayout<T>.CollectedSlabClass, TypeLayout<T>.Size, TypeLayout<T>.Alignment);
+        *p = default;
+        if (CollectedLayout<T>.IsScanned) CollectedLayout<T>.WritePointerBits(p);
+        return new Ptr<T>(p);
+    }
+
+    /// <summary>
+    /// Allocates a zeroed, collected array of <paramref name="length"/> elements (see
+    /// <see cref="New{T}"/>); returns its first element. Its elements' pointers are traced.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Negative length, or a size past 1 TiB.</exception>
+    /// <exception cref="InvalidOperationException">The calling thread has no open scope on this heap.</exception>
+    /// <exception cref="ArenaOutOfMemoryException">Past <see cref="HeapOptions.MaxBytes"/>.</exception>
+    public Ptr<T> NewArray<T>(int length) where T : unmanaged, IArenaType<T>
+    {
+        if (length < 0) throw new ArgumentOutOfRangeException(nameof(length), length, "Length must be 0 or more.");
+        long bytes = (long)length * TypeLayout<T>.Size;
+        if (bytes > MaxRequest) ThrowHelper.SizeOutOfRange((nint)bytes, MaxRequest);
+        bool scan = CollectedLayout<T>.IsScanned;
+        int sizeClass = bytes <= SizeClassTable.MaxSmallSize ? SizeClassTable.ForSizeAndAlignment((int)Math.Max(bytes, 1), TypeLayout<T>.Alignment) : 0;
+        int slabClass = SlabClass.Of(sizeClass, scan ? SlabKind.CollectedScan : SlabKind.Collected);
+        T* p = (T*)AllocCollected(slabClass, (nint)bytes, TypeLayout<T>.Alignment);
+        new Span<byte>(p, checked((int)Math.Min(bytes, int.MaxValue))).Clear();
+        if (bytes > int.MaxValue) System.Runtime.InteropServices.NativeMemory.Clear((byte*)p + int.MaxValue, (nuint)(bytes - int.MaxValue));
+        if (scan && length > 0) Arena.Collector.HeapBits.Write((nuint)p, CollectedLayout<T>.PointerMap, (TypeLayout<T>.Size + 7) / 8, length);
+        return new Ptr<T>(p);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void* AllocCollected(int slabClass, nint size, int alignment)
+    {
+        ThreadCache? cache = t_cache;
+        if (cache == null || cache.Heap != this || cache.MutatorDepth == 0) NotAMutator();
+        return AllocClass(slabClass, size, alignment);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void NotAMutator()
+    {
+        if (_disposed) ThrowHelper.ObjectDisposed(nameof(Heap));
+        ThreadCache cache = CacheForThread();
+        if (cache.MutatorDepth == 0)
+            ThrowHelper.InvalidOperation(
+                "Collected objects (New, NewArray) can only be allocated inside a scope: open one with " +
+                "`using var scope = heap.Scope();` on this thread first. Outside a scope another thread's " +
+                "collection could free the new object before it is rooted.");
+    }
+
+    /// <summary>
+    /// Roots <paramref name="target"/>: it and everything reachable from it stay alive until the
+    /// returned handle is disposed. Null may be rooted (and retargeted later).
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The heap was disposed.</exception>
+    public Root<T> Root<T>(Ptr<T> target) where T : unmanaged
+    {
+        if (_disposed) ThrowHelper.ObjectDisposed(nameof(Heap));
+        var (slot, generation) = Collector.Roots.Add(target.Address);
+        return new Root<T>(this, slot, generation);
+    }
+
+    /// <summary>
+    /// Runs a collection now and returns when it has completed. Called by a mutator, it is a
+    /// safepoint; called by another thread it waits until every mutator has reached one
+    /// (<see cref="HeapStats.MutatorsNotParked"/> shows who it waits for).
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The heap was disposed.</exception>
+    public void Collect()
+    {
+        if (_disposed) ThrowHelper.ObjectDisposed(nameof(Heap));
+        Collector.Collect(IsMutator());
+    }
+
+    /// <summary>
+    /// A safepoint: if a collection is pending, the calling mutator parks until it has run.
+    /// Costs one load and a predictable branch when none is pending. Objects the caller holds
+    /// only in locals must be rooted (or stored in scope memory) before calling it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Safepoint()
+    {
+        if (Collector.Pending) Collector.Safepoint(IsMutator());
+    }
+
+    /// <summary>
+    /// Go's GOGC: a collection starts when collected allocation since the last one reaches
+    /// GCPercent percent of the live heap (plus roots); at least every 4 MiB. -1 turns pacing
+    /// off (MemoryLimit and Collect still collect). Default 100.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Less than -1.</exception>
+    public int GCPercent
+    {
+        get => Collector.GCPercent;
+        set => Collector.GCPercent = value;
+    }
+
+    /// <summary>
+    /// Go's GOMEMLIMIT, a soft limit: once the heap's in-use bytes reach it, a collection is
+    /// requested at every slab refill, whatever GCPercent says. Default: none (long.MaxValue).
+    /// Unlike <see cref="HeapOptions.MaxBytes"/> it never makes an allocation fail.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Zero or negative.</exception>
+    public long MemoryLimit
+    {
+        get => Collector.MemoryLimit;
+        set => Collector.MemoryLimit = value;
+    }
+
+    /// <summary>
+    /// Enters a mutator region on the calling thread (scopes call this when their outermost
+    /// scope opens). Waits while a collection runs.
+    /// </summary>
+    internal void EnterMutator()
+    {
+        ThreadCache cache = CacheForThread();
+        if (cache.MutatorDepth++ == 0) Collector.EnterMutator();
+    }
+
+    /// <summary>Leaves a mutator region; leaving the outermost one is a safepoint.</summary>
+    internal void ExitMutator()
+    {
+        ThreadCache cache = CacheForThread();
+        if (cache.MutatorDepth <= 0) ThrowHelper.InvalidOperation("This thread is not inside a mutator region of this heap.");
+        if (--cache.MutatorDepth == 0) Collector.ExitMutator();
+    }
+
+    private bool IsMutator()
+    {
+        ThreadCache? cache = t_cache;
+        return cache != null && cache.Heap == this ? cache.MutatorDepth > 0 : CacheForThread().MutatorDepth > 0;
+    }
+}

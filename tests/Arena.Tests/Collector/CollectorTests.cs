@@ -1,0 +1,263 @@
+using Arena.Collector;
+
+namespace Arena.Tests.Collector;
+
+public unsafe class CollectorTests
+{
+    private static Ptr<GcNode> NewNode(Heap heap, long id)
+    {
+        Ptr<GcNode> n = heap.New<GcNode>();
+        n.Value.Id = id;
+        n.Value.Canary = id * unchecked((long)0x9E3779B97F4A7C15UL);
+        return n;
+    }
+
+    private static Ptr<GcNode> List(Heap heap, int length)
+    {
+        Ptr<GcNode> head = Ptr<GcNode>.Null;
+        for (int i = length - 1; i >= 0; i--)
+        {
+            Ptr<GcNode> n = NewNode(heap, i);
+            n.Value.Left = head;
+            head = n;
+        }
+        return head;
+    }
+
+    private static int CheckList(Ptr<GcNode> head)
+    {
+        int i = 0;
+        for (Ptr<GcNode> n = head; !n.IsNull; n = n.Value.Left, i++)
+        {
+            Assert.Equal(i, n.Value.Id);
+            Assert.Equal(i * unchecked((long)0x9E3779B97F4A7C15UL), n.Value.Canary);
+        }
+        return i;
+    }
+
+    [Fact]
+    public void Unreachable_objects_are_freed_and_rooted_ones_kept()
+    {
+        using var heap = new Heap();
+        using (new Mutator(heap))
+        {
+            using Root<GcNode> root = heap.Root(List(heap, 1000));
+            List(heap, 5000);                                    // garbage
+            heap.Collect();
+            Assert.Equal(1000, heap.GetStats().HeapObjects);
+            Assert.Equal(1000, CheckList(root.Target));
+            Assert.Equal(1000 * 32, heap.GetStats().HeapLive);
+            root.Dispose();
+            heap.Collect();
+            Assert.Equal(0, heap.GetStats().HeapObjects);
+        }
+        HeapStats s = heap.GetStats();
+        Assert.Equal(2, s.NumGC);
+        Assert.Equal(6000, s.Frees);
+        Assert.Equal(2, s.PauseNs.Count);
+        Assert.True(s.PauseTotalNs > 0 && s.LastPauseNs > 0 && s.LastGC > 0);
+    }
+
+    [Fact]
+    public void Interior_pointers_keep_their_object()
+    {
+        using var heap = new Heap();
+        using var _ = new Mutator(heap);
+        Ptr<GcNode> n = NewNode(heap, 7);
+        using Root<GcLeaf> interior = heap.Root(new Ptr<GcLeaf>((GcLeaf*)((byte*)n.Pointer + 16)));
+        heap.Collect();
+        Assert.Equal(1, heap.GetStats().HeapObjects);
+        Assert.Equal(7, n.Value.Id);
+    }
+
+    [Fact]
+    public void A_ten_million_node_list_is_marked_without_recursion()
+    {
+        using var heap = new Heap();
+        using var _ = new Mutator(heap);
+        heap.GCPercent = -1;
+        using Root<GcNode> root = heap.Root(List(heap, 10_000_000));
+        heap.Collect();
+        HeapStats s = heap.GetStats();
+        Assert.Equal(10_000_000, s.HeapObjects);
+        Assert.Equal(10_000_000L * 32, s.HeapLive);
+    }
+
+    [Fact]
+    public void Manual_objects_are_roots_and_are_never_collected()
+    {
+        using var heap = new Heap();
+        using var _ = new Mutator(heap);
+        Ptr<GcNode> manual = heap.Alloc<GcNode>();
+        manual.Value.Right = List(heap, 100);
+        heap.Collect();
+        Assert.Equal(101, heap.GetStats().HeapObjects);
+        Assert.Equal(100, CheckList(manual.Value.Right));
+        heap.Free(manual);
+        heap.Collect();
+        Assert.Equal(0, heap.GetStats().HeapObjects);
+    }
+
+    [Fact]
+    public void Arrays_trace_every_element_and_large_ones_are_swept()
+    {
+        using var heap = new Heap();
+        using var _ = new Mutator(heap);
+        Ptr<GcNode> small = heap.NewArray<GcNode>(10);          // 320 B
+        Ptr<GcNode> large = heap.NewArray<GcNode>(5000);        // 160 KB
+        for (int i = 0; i < 10; i++) small[i].Value.Left = NewNode(heap, i);
+        large[4999].Value.Right = NewNode(heap, 4999);
+        using (heap.Root(small))
+        using (heap.Root(large))
+        {
+            heap.Collect();
+            Assert.Equal(2 + 10 + 1, heap.GetStats().HeapObjects);
+            for (int i = 0; i < 10; i++) Assert.Equal(i, small[i].Value.Left.Value.Id);
+            Assert.Equal(4999, large[4999].Value.Right.Value.Id);
+        }
+        heap.Collect();
+        HeapStats s = heap.GetStats();
+        Assert.Equal(0, s.HeapObjects);
+        Assert.Equal(0, s.HeapAlloc);
+    }
+
+    [Fact]
+    public void A_large_traced_object_keeps_what_its_last_word_points_to()
+    {
+        using var heap = new Heap();
+        using var _ = new Mutator(heap);
+        Ptr<GcBig> big = heap.New<GcBig>();
+        big.Value.Tail = NewNode(heap, 42);
+        using (heap.Root(big))
+        {
+            heap.Collect();
+            Assert.Equal(2, heap.GetStats().HeapObjects);
+            Assert.Equal(42, big.Value.Tail.Value.Id);
+        }
+        heap.Collect();
+        Assert.Equal(0, heap.GetStats().HeapObjects);
+    }
+
+    [Fact]
+    public void Empty_slabs_go_back_to_the_page_heap()
+    {
+        using var heap = new Heap();
+        using (new Mutator(heap))
+        {
+            heap.GCPercent = -1;
+            for (int i = 0; i < 100_000; i++) heap.New<GcLeaf>();
+            Assert.True(heap.GetStats().HeapInuse >= 100_000 * 16);
+            heap.Collect();
+        }
+        Assert.Equal(0, heap.GetStats().HeapInuse);
+    }
+
+    [Fact]
+    public void Pacing_requests_a_collection_that_runs_at_a_safepoint()
+    {
+        using var heap = new Heap();
+        using var _ = new Mutator(heap);
+        Assert.Equal(100, heap.GCPercent);
+        Assert.Equal(Arena.Collector.Collector.MinimumGoal, heap.GetStats().NextGC);
+        int allocated = 0;
+        while (!heap.GetStats().PendingCollection && allocated < 1_000_000) { heap.New<GcLeaf>(); allocated++; }
+        Assert.True(heap.GetStats().PendingCollection, "4 MiB of allocation must request a collection");
+        Assert.InRange(allocated * 16L, 3L << 20, 5L << 20);
+        Assert.Equal(0, heap.GetStats().NumGC);       // allocation never waits
+        heap.Safepoint();
+        Assert.Equal(1, heap.GetStats().NumGC);
+        Assert.False(heap.GetStats().PendingCollection);
+        heap.GCPercent = -1;
+        for (int i = 0; i < 1_000_000; i++) heap.New<GcLeaf>();
+        Assert.False(heap.GetStats().PendingCollection);
+    }
+
+    [Fact]
+    public void Memory_limit_requests_collections_even_with_pacing_off()
+    {
+        using var heap = new Heap();
+        using var _ = new Mutator(heap);
+        heap.GCPercent = -1;
+        heap.MemoryLimit = 1 << 20;
+        for (int i = 0; i < 100_000 && !heap.GetStats().PendingCollection; i++) heap.New<GcLeaf>();
+        Assert.True(heap.GetStats().PendingCollection);
+        heap.Safepoint();
+        Assert.Equal(1, heap.GetStats().NumGC);
+        Assert.Throws<ArgumentOutOfRangeException>(() => heap.MemoryLimit = 0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => heap.GCPercent = -2);
+    }
+
+    [Fact]
+    public void Collected_allocation_outside_a_mutator_region_explains_the_fix()
+    {
+        using var heap = new Heap();
+        var e = Assert.Throws<InvalidOperationException>(() => heap.New<GcNode>());
+        Assert.Contains("heap.Scope()", e.Message);
+        Assert.Throws<InvalidOperationException>(() => heap.NewArray<GcNode>(3));
+        using (new Mutator(heap)) heap.New<GcNode>();
+        Assert.Throws<InvalidOperationException>(() => heap.New<GcNode>());
+    }
+
+    [Fact]
+    public void Free_of_a_collected_object_is_refused_and_the_heap_stays_intact()
+    {
+        using var heap = new Heap();
+        using var _ = new Mutator(heap);
+        Ptr<GcNode> n = NewNode(heap, 3);
+        using Root<GcNode> r = heap.Root(n);
+        var e = Assert.Throws<InvalidOperationException>(() => heap.Free(n));
+        Assert.Contains("collector", e.Message);
+        heap.Collect();
+        Assert.Equal(3, n.Value.Id);
+        Assert.Equal(1, heap.GetStats().HeapObjects);
+    }
+
+    [Fact]
+    public void Roots_can_be_retargeted_and_disposed_twice()
+    {
+        using var heap = new Heap();
+        using var _ = new Mutator(heap);
+        Root<GcNode> r = heap.Root(Ptr<GcNode>.Null);
+        Assert.True(r.IsActive);
+        r.Target = NewNode(heap, 1);
+        heap.Collect();
+        Assert.Equal(1, r.Target.Value.Id);
+        r.Dispose();
+        r.Dispose();
+        Assert.False(r.IsActive);
+        Assert.Throws<ObjectDisposedException>(() => r.Target);
+        heap.Collect();
+        Assert.Equal(0, heap.GetStats().HeapObjects);
+    }
+
+    [Fact]
+    public void A_collection_waits_for_every_mutator_and_shows_who_it_waits_for()
+    {
+        using var heap = new Heap();
+        using var inRegion = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var mutator = new Thread(() =>
+        {
+            using (new Mutator(heap))
+            {
+                inRegion.Set();
+                release.Wait();
+                heap.Safepoint();
+            }
+        });
+        mutator.Start();
+        inRegion.Wait();
+        var collector = new Thread(heap.Collect);
+        collector.Start();
+        HeapStats s = default;
+        for (int i = 0; i < 200 && !(s = heap.GetStats()).PendingCollection; i++) Thread.Sleep(5);
+        Assert.True(s.PendingCollection);
+        Assert.Equal(1, s.MutatorsNotParked);
+        Assert.Equal(0, s.NumGC);
+        release.Set();
+        collector.Join();
+        mutator.Join();
+        Assert.Equal(1, heap.GetStats().NumGC);
+        Assert.False(heap.GetStats().PendingCollection);
+    }
+}

@@ -1,0 +1,179 @@
+namespace Arena.Tests.Collector;
+
+/// <summary>
+/// Random operations applied to the heap and to a plain reference graph. After every
+/// collection each object the model reaches holds its canary, and the heap holds exactly the
+/// objects the model reaches: nothing live is freed, nothing dead survives the cycle.
+/// </summary>
+public unsafe class ModelTests
+{
+    private sealed class Obj
+    {
+        public long Id;
+        public Ptr<GcNode> Ptr;
+        public Obj? Left, Right;
+        public int RootCount;
+    }
+
+    [Theory]
+    [InlineData(1, 250_000)]
+    [InlineData(2, 250_000)]
+    [InlineData(3, 250_000)]
+    [InlineData(4, 250_000)]
+    public void Random_operations_agree_with_the_model(int seed, int operations)
+    {
+        using var heap = new Heap();
+        using var _ = new Mutator(heap);
+        Run(heap, seed, operations, checkCounts: true);
+    }
+
+    [Fact]
+    public void Several_mutator_threads_with_their_own_graphs_and_one_collecting()
+    {
+        using var heap = new Heap();
+        const int threads = 3;
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        var ts = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+        {
+            try
+            {
+                using var m = new Mutator(heap);
+                Run(heap, 100 + t, 60_000, checkCounts: false);
+            }
+            catch (Exception e) { errors.Enqueue(e); }
+        })).ToArray();
+        foreach (var t in ts) t.Start();
+        foreach (var t in ts) t.Join();
+        Assert.True(errors.IsEmpty, string.Join("\n", errors));
+        heap.Collect();
+        Assert.Equal(0, heap.GetStats().HeapObjects);
+        Assert.True(heap.GetStats().NumGC > 3);
+    }
+
+    /// <summary>
+    /// Runs the operations on the calling mutator. With checkCounts, the heap's object count
+    /// is compared with the model after each collection (only right when no other thread
+    /// allocates). Ends with every root dropped.
+    /// </summary>
+    private static void Run(Heap heap, int seed, int operations, bool checkCounts)
+    {
+        var rng = new Random(seed);
+        var reachable = new List<Obj>();      // reachable from roots at the last collection, or since linked
+        var fresh = new List<Obj>();          // allocated since the last safepoint: alive until then
+        var roots = new List<(Obj Obj, Root<GcNode> Root)>();
+        long nextId = 1;
+        long lastGc = heap.GetStats().NumGC;
+
+        List<Obj> Known() => fresh.Count == 0 ? reachable : [.. reachable, .. fresh];
+
+        void Verify(string when)
+        {
+            var live = new HashSet<Obj>(ReferenceEqualityComparer.Instance);
+            var stack = new Stack<Obj>(roots.Select(r => r.Obj));
+            while (stack.Count > 0)
+            {
+                Obj o = stack.Pop();
+                if (!live.Add(o)) continue;
+                if (o.Left != null) stack.Push(o.Left);
+                if (o.Right != null) stack.Push(o.Right);
+            }
+            foreach (Obj o in live)
+            {
+                ref GcNode n = ref o.Ptr.Value;
+                if (n.Id != o.Id || n.Canary != Canary(o.Id))
+                    Assert.Fail($"seed {seed}, {when}: object {o.Id} lost its canary");
+                if ((o.Left?.Ptr ?? Ptr<GcNode>.Null) != n.Left || (o.Right?.Ptr ?? Ptr<GcNode>.Null) != n.Right)
+                    Assert.Fail($"seed {seed}, {when}: object {o.Id} lost a pointer");
+            }
+            if (checkCounts)
+            {
+                long objects = heap.GetStats().HeapObjects;
+                if (objects != live.Count) Assert.Fail($"seed {seed}, {when}: heap holds {objects} objects, the model reaches {live.Count}");
+            }
+            reachable = [.. live];
+            fresh.Clear();
+        }
+
+        void AfterSafepoint(string when)
+        {
+            long gc = heap.GetStats().NumGC;
+            if (gc != lastGc) { lastGc = gc; Verify(when); }
+            else
+            {
+                // No collection ran: unreachable fresh objects are garbage from now on.
+                fresh.Clear();
+                reachable = Reach(roots.Select(r => r.Obj));
+            }
+        }
+
+        for (int op = 0; op < operations; op++)
+        {
+            int r = rng.Next(100);
+            List<Obj> known = Known();
+            if (r < 35 || known.Count == 0)
+            {
+                var o = new Obj { Id = nextId++, Ptr = heap.New<GcNode>() };
+                o.Ptr.Value.Id = o.Id;
+                o.Ptr.Value.Canary = Canary(o.Id);
+                fresh.Add(o);
+            }
+            else if (r < 65)
+            {
+                Obj x = known[rng.Next(known.Count)];
+                Obj? y = rng.Next(5) == 0 ? null : known[rng.Next(known.Count)];
+                if (rng.Next(2) == 0) { x.Left = y; x.Ptr.Value.Left = y?.Ptr ?? Ptr<GcNode>.Null; }
+                else { x.Right = y; x.Ptr.Value.Right = y?.Ptr ?? Ptr<GcNode>.Null; }
+                if (y != null && !reachable.Contains(y) && reachable.Contains(x)) reachable.Add(y);
+            }
+            else if (r < 75)
+            {
+                Obj x = known[rng.Next(known.Count)];
+                roots.Add((x, heap.Root(x.Ptr)));
+                if (!reachable.Contains(x)) reachable.Add(x);
+            }
+            else if (r < 88 && roots.Count > 0)
+            {
+                int i = rng.Next(roots.Count);
+                roots[i].Root.Dispose();
+                roots.RemoveAt(i);
+            }
+            else if (r < 99)
+            {
+                heap.Safepoint();
+                AfterSafepoint($"op {op} (safepoint)");
+            }
+            else
+            {
+                heap.Collect();
+                lastGc = heap.GetStats().NumGC;
+                Verify($"op {op} (collect)");
+            }
+            if (reachable.Count > 4000)
+            {
+                // keep the graph small: drop half the roots
+                for (int i = roots.Count - 1; i >= 0; i -= 2) { roots[i].Root.Dispose(); roots.RemoveAt(i); }
+                reachable = Reach(roots.Select(x => x.Obj));
+                fresh.Clear();
+                heap.Safepoint();
+                AfterSafepoint($"op {op} (trim)");
+            }
+        }
+        foreach (var (_, root) in roots) root.Dispose();
+    }
+
+    private static List<Obj> Reach(IEnumerable<Obj> from)
+    {
+        var live = new HashSet<Obj>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<Obj>(from);
+        while (stack.Count > 0)
+        {
+            Obj o = stack.Pop();
+            if (!live.Add(o)) continue;
+            if (o.Left != null) stack.Push(o.Left);
+            if (o.Right != null) stack.Push(o.Right);
+        }
+        return [.. live];
+    }
+
+    private static long Canary(long id) => id * 0x5851F42D4C957F2DL ^ 0x14057B7EF767814FL;
+}
