@@ -23,4 +23,5 @@ public static class Categories
 {
     public const string AllocFree = "AllocFree";
     public const string AllocFreeTwoThreads = "AllocFreeTwoThreads";
+    public const string Collector = "Collector";
 }

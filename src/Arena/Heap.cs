@@ -529,6 +529,7 @@ public sealed unsafe partial class Heap : IDisposable
             for (CacheBlock* b = _caches; b != null; b = b->Next) ThreadCache.ResetToEmpty(b);
             _caches = null;
         }
+        Collector.Shutdown();
         _pages.DisposeAll();
     }
 }

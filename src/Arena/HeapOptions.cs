@@ -22,8 +22,16 @@ public sealed class HeapOptions
     /// </summary>
     public bool Checked { get; init; }
 
+    /// <summary>
+    /// Threads that mark in parallel during a collection (Go: the GC workers of GOMAXPROCS).
+    /// 0 (the default) means one per logical core.
+    /// </summary>
+    public int MarkWorkers { get; init; }
+
     internal void Validate()
     {
+        if (MarkWorkers < 0)
+            throw new ArgumentOutOfRangeException(nameof(MarkWorkers), MarkWorkers, "MarkWorkers must be 0 (one per core) or positive.");
         if (MaxBytes < 0)
             throw new ArgumentOutOfRangeException(nameof(MaxBytes), MaxBytes, "MaxBytes must be 0 (no limit) or positive.");
         if (RetainedBytes < 0)

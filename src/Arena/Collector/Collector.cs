@@ -50,7 +50,6 @@ using Arena.Caches;
 using Arena.Pages;
 using Arena.SizeClasses;
 using Arena.Slabs;
-using CommunityToolkit.HighPerformance.Helpers;
 
 namespace Arena.Collector;
 
@@ -289,10 +288,9 @@ internal sealed unsafe class Collector
     /// <summary>Bytes the roots hold: manual objects in use (HeapAlloc less collected live).</summary>
     private long RootBytes()
     {
-        long manual = 0;
-        HeapStats s = _heap.GetStatsUnchecked(includeCollector: false);
-        for (int c = 1; c < s.BySize.Count; c++) manual += (s.BySize[c].Mallocs - s.BySize[c].Frees) * s.BySize[c].Size;
-        return Math.Max(0, manual - Volatile.Read(ref _heapLive));
+        // Called after the sweep: collected objects in HeapAlloc are exactly the live ones.
+        HeapStats s = _heap.GetStatsUnchecked(includeCollector: true);
+        return Math.Max(0, s.HeapAlloc - Volatile.Read(ref _heapLive));
     }
 
     private void Trace(long start, long markEnd, long end, long before)
@@ -307,7 +305,8 @@ internal sealed unsafe class Collector
 
     private void MarkRoots()
     {
-        _workers = Math.Max(1, Math.Min(Environment.ProcessorCount, 16));
+        int configured = _heap.Options.MarkWorkers;
+        _workers = configured > 0 ? configured : Math.Max(1, Math.Min(Environment.ProcessorCount, 16));
         _parallelMark = _workers > 1;
         // Single-threaded: roots go straight onto the global list the workers start from.
         Roots.ForEach(p => MarkPointer((nuint)p, ref _global, ref _markedBytes));
@@ -452,12 +451,47 @@ internal sealed unsafe class Collector
             _markedBytes += bytes;
             return;
         }
-        ParallelHelper.For(0, _workers, new MarkWorker(this), minimumActionsPerThread: 1);
+        // Dedicated mark threads, as Go's GC workers: not the thread pool, whose threads
+        // may be the very mutators parked at this safepoint.
+        EnsureMarkThreads(_workers - 1);
+        _markDone.Reset(_workers - 1);
+        for (int i = 0; i < _workers - 1; i++) _markStart.Release();
+        WorkerLoop();
+        _markDone.Wait();
     }
 
-    private readonly struct MarkWorker(Collector collector) : IAction
+    private readonly SemaphoreSlim _markStart = new(0);
+    private readonly CountdownEvent _markDone = new(1);
+    private int _markThreads;
+
+    private void EnsureMarkThreads(int count)
     {
-        public void Invoke(int i) => collector.WorkerLoop();
+        while (_markThreads < count)
+        {
+            var t = new Thread(MarkThreadLoop) { IsBackground = true, Name = "Arena mark worker" };
+            t.Start();
+            _markThreads++;
+        }
+    }
+
+    private void MarkThreadLoop()
+    {
+        while (true)
+        {
+            _markStart.Wait();
+            if (_shutdown) return;
+            try { WorkerLoop(); }
+            finally { _markDone.Signal(); }
+        }
+    }
+
+    private volatile bool _shutdown;
+
+    /// <summary>Ends the mark threads (heap disposal).</summary>
+    public void Shutdown()
+    {
+        _shutdown = true;
+        _markStart.Release(_markThreads);
     }
 
     /// <summary>

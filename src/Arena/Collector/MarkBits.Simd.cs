@@ -57,6 +57,7 @@ internal static unsafe class MarkBitsKernel
     {
         int i = 0;
         Vector512<ulong> count = Vector512<ulong>.Zero;
+        if (!(Vector512.IsHardwareAccelerated && Avx512BW.IsSupported)) return Sweep256(alloc, mark, words);
         for (; i + 8 <= words; i += 8)
         {
             Vector512<ulong> m = Vector512.Load(mark + i);

@@ -61,7 +61,8 @@ public unsafe class MarkBitsKernelTests
             : Avx2.IsSupported ? 256
             : Ssse3.IsSupported ? 128 : 0;
         Assert.Equal(expected, MarkBitsKernel.BestWidth);
-        string? avx512 = Environment.GetEnvironmentVariable("DOTNET_EnableAVX512F");
+        // .NET 10 reads DOTNET_EnableAVX512 (DOTNET_EnableAVX512F alone no longer turns AVX-512 off).
+        string? avx512 = Environment.GetEnvironmentVariable("DOTNET_EnableAVX512");
         string? avx2 = Environment.GetEnvironmentVariable("DOTNET_EnableAVX2");
         string? hw = Environment.GetEnvironmentVariable("DOTNET_EnableHWIntrinsic");
         if (hw == "0") Assert.Equal(0, MarkBitsKernel.BestWidth);
