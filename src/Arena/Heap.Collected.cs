@@ -22,6 +22,24 @@ public sealed unsafe partial class Heap
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Ptr<T> New<T>() where T : unmanaged, IArenaType<T>
     {
+        // One thread-static read serves the mutator check and the allocation.
+        ThreadCache? cache = t_cache;
+        if (cache != null && cache.Heap == this && cache.MutatorDepth != 0)
+        {
+            T* p = (T*)TryAllocFast(cache, CollectedLayout<T>.CollectedSlabClass, out Slab* s);
+            if (p != null)
+            {
+                *p = default;
+                if (CollectedLayout<T>.IsScanned) CollectedLayout<T>.WritePointerBits(s->Chunk, p);
+                return new Ptr<T>(p);
+            }
+        }
+        return NewSlow<T>();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Ptr<T> NewSlow<T>() where T : unmanaged, IArenaType<T>
+    {
         T* p = (T*)AllocCollected(CollectedLayout<T>.CollectedSlabClass, TypeLayout<T>.Size, TypeLayout<T>.Alignment);
         *p = default;
         if (CollectedLayout<T>.IsScanned) CollectedLayout<T>.WritePointerBits(p);

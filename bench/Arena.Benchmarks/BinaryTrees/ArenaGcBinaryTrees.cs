@@ -23,6 +23,9 @@ public static unsafe class ArenaGcBinaryTrees
     private static int Check(Ptr<GcTreeNode> n)
         => n.Value.Left.IsNull ? 1 : 1 + Check(n.Value.Left) + Check(n.Value.Right);
 
+    /// <summary>Every pause of the last run, in nanoseconds.</summary>
+    public static long[] LastPausesNs { get; private set; } = [];
+
     /// <summary>Every core; one heap, collected with the default GCPercent of 100.</summary>
     public static string Run(int n) => Run(n, out _);
 
@@ -60,6 +63,7 @@ public static unsafe class ArenaGcBinaryTrees
         }
         finally { heap.ExitMutator(); }
         stats = heap.GetStats();
+        LastPausesNs = heap.Collector.AllPausesNs();
         return sb.ToString();
     }
 }

@@ -11,7 +11,11 @@ public sealed record BinaryTreesVariant(
     string Description,
     bool IsManaged,
     Func<int, string> Run,
-    IReadOnlyDictionary<string, string> Environment);
+    IReadOnlyDictionary<string, string> Environment)
+{
+    /// <summary>For collected variants: the pauses of the last run, in nanoseconds.</summary>
+    public Func<long[]>? Pauses { get; init; }
+}
 
 /// <summary>Every binary-trees variant of the comparison.</summary>
 public static class BinaryTreesVariants
@@ -24,7 +28,7 @@ public static class BinaryTreesVariants
         new("dotnet-1t", ".NET GC, one thread", true, ManagedBinaryTrees.RunSingleThreaded, s_none),
         new("dotnet-par", ".NET GC, parallel, server GC", true, ManagedBinaryTrees.RunParallel, s_serverGc),
         new("arena-heap", "Arena heap, Alloc/Free per node, parallel", false, ArenaHeapBinaryTrees.Run, s_none),
-        new("arena-gc", "Arena collector, New per node, parallel", false, ArenaGcBinaryTrees.Run, s_none),
+        new("arena-gc", "Arena collector, New per node, parallel", false, ArenaGcBinaryTrees.Run, s_none) { Pauses = () => ArenaGcBinaryTrees.LastPausesNs },
     ];
 
     public static BinaryTreesVariant? Find(string name) => All.FirstOrDefault(v => v.Name == name);

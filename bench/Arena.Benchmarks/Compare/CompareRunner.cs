@@ -12,7 +12,11 @@ namespace Arena.Benchmarks.Compare;
 /// </summary>
 public static class CompareRunner
 {
-    public sealed record Row(string Section, string Name, string Description, double Value, string Unit, double Ratio, string RatioTo, long PeakBytes, bool Ok);
+    public sealed record Row(string Section, string Name, string Description, double Value, string Unit, double Ratio, string RatioTo, long PeakBytes, bool Ok)
+    {
+        /// <summary>Stop-the-world pauses of a collected variant, when measured.</summary>
+        public PauseSummary? Pauses { get; init; }
+    }
 
     public static int Run(CompareOptions o)
     {
@@ -39,23 +43,23 @@ public static class CompareRunner
             }
         }
 
-        var trees = new List<(BinaryTreesVariant V, double Seconds, long Peak, bool Ok)>();
+        var trees = new List<(BinaryTreesVariant V, double Seconds, long Peak, bool Ok, PauseSummary? Pauses)>();
         foreach (var v in variants)
         {
             Progress(++step, steps, $"binary-trees {v.Name} depth {o.Depth}");
-            var (output, seconds, peak) = RunChild(v, o.Depth);
+            var (output, seconds, peak, pauses) = RunChild(v, o.Depth);
             bool ok = output == expected;
             if (!ok)
             {
                 allOk = false;
                 Console.Error.WriteLine($"\nbinary-trees {v.Name}: wrong output:\n{output}");
             }
-            trees.Add((v, seconds, peak, ok));
+            trees.Add((v, seconds, peak, ok, pauses));
         }
         double bestManaged = trees.Where(t => t.V.IsManaged && t.Ok).Select(t => t.Seconds).DefaultIfEmpty(double.NaN).Min();
         string bestManagedName = trees.Where(t => t.V.IsManaged && t.Ok).OrderBy(t => t.Seconds).Select(t => t.V.Name).FirstOrDefault() ?? "-";
         foreach (var t in trees)
-            rows.Add(new Row($"binary-trees depth {o.Depth}", t.V.Name, t.V.Description, t.Seconds, "s", t.Seconds / bestManaged, bestManagedName, t.Peak, t.Ok));
+            rows.Add(new Row($"binary-trees depth {o.Depth}", t.V.Name, t.V.Description, t.Seconds, "s", t.Seconds / bestManaged, bestManagedName, t.Peak, t.Ok) { Pauses = t.Pauses });
 
         using (var heap = new Heap())
         {
@@ -89,16 +93,23 @@ public static class CompareRunner
     public static int RunVariant(string name, int depth)
     {
         BinaryTreesVariant v = BinaryTreesVariants.Find(name) ?? throw new ArgumentException($"No binary-trees variant named '{name}'. Known: {string.Join(", ", BinaryTreesVariants.All.Select(x => x.Name))}.");
+        using DotNetGcPauses? listener = v.IsManaged ? new DotNetGcPauses() : null;
         long start = Stopwatch.GetTimestamp();
         string output = v.Run(depth);
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        long[]? pauses = listener?.Pauses() ?? v.Pauses?.Invoke();
         Console.Out.Write(output);
+        if (pauses is not null)
+        {
+            PauseSummary p = PauseSummary.Of(pauses);
+            Console.Out.WriteLine(FormattableString.Invariant($"#pauses {p.Count} {p.MaxMs:R} {p.P99Ms:R} {p.TotalMs:R}"));
+        }
         Console.Out.WriteLine(FormattableString.Invariant($"#seconds {seconds:R}"));
         Console.Out.WriteLine(FormattableString.Invariant($"#peak-bytes {Process.GetCurrentProcess().PeakWorkingSet64}"));
         return 0;
     }
 
-    private static (string Output, double Seconds, long Peak) RunChild(BinaryTreesVariant v, int depth)
+    private static (string Output, double Seconds, long Peak, PauseSummary? Pauses) RunChild(BinaryTreesVariant v, int depth)
     {
         string self = typeof(CompareRunner).Assembly.Location;
         string host = Environment.ProcessPath ?? "dotnet";
@@ -112,15 +123,22 @@ public static class CompareRunner
         var lines = all.ReplaceLineEndings("\n").Split('\n');
         double seconds = double.NaN;
         long peak = 0;
+        PauseSummary? pauses = null;
         var output = new System.Text.StringBuilder();
         foreach (string line in lines)
         {
             if (line.StartsWith("#seconds ", StringComparison.Ordinal)) seconds = double.Parse(line[9..], CultureInfo.InvariantCulture);
             else if (line.StartsWith("#peak-bytes ", StringComparison.Ordinal)) peak = long.Parse(line[12..], CultureInfo.InvariantCulture);
+            else if (line.StartsWith("#pauses ", StringComparison.Ordinal))
+            {
+                string[] f = line[8..].Split(' ');
+                pauses = new PauseSummary(int.Parse(f[0], CultureInfo.InvariantCulture), double.Parse(f[1], CultureInfo.InvariantCulture),
+                    double.Parse(f[2], CultureInfo.InvariantCulture), double.Parse(f[3], CultureInfo.InvariantCulture));
+            }
             else if (line.Length > 0) output.Append(line).Append('\n');
         }
         if (p.ExitCode != 0) output.Append($"(exit code {p.ExitCode})\n");
-        return (output.ToString(), seconds, peak);
+        return (output.ToString(), seconds, peak, pauses);
     }
 
     private static void Progress(int step, int steps, string what)

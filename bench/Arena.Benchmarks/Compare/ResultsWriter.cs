@@ -29,7 +29,20 @@ internal static class ResultsWriter
                     sb.Append(s_inv, $"| {r.Name} | {r.Value:F2} ns | {r.Ratio:F2}× |\n");
             }
         }
+        PauseTable(sb, rows);
         return sb.ToString();
+    }
+
+    private static void PauseTable(StringBuilder sb, IReadOnlyList<CompareRunner.Row> rows)
+    {
+        var withPauses = rows.Where(r => r.Pauses is { Count: > 0 }).ToList();
+        if (withPauses.Count == 0) return;
+        sb.Append("\n### stop-the-world pauses (binary-trees)\n\n| variant | pauses | max | p99 | total |\n|---|---:|---:|---:|---:|\n");
+        foreach (var r in withPauses)
+        {
+            PauseSummary p = r.Pauses!.Value;
+            sb.Append(s_inv, $"| {r.Name} | {p.Count} | {p.MaxMs:F2} ms | {p.P99Ms:F2} ms | {p.TotalMs:F0} ms |\n");
+        }
     }
 
     public static string Csv(IReadOnlyList<CompareRunner.Row> rows)

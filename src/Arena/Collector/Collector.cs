@@ -85,6 +85,7 @@ internal sealed unsafe class Collector
     private long _numGC;
     private long _pauseTotalNs;
     private readonly long[] _pauses = new long[256];
+    private readonly List<long> _allPauses = [];
     private long _lastGCUnixNs;
     private long _gcTicks;
     private readonly long[] _sweptFrees = new long[SizeClassTable.Count];
@@ -260,6 +261,7 @@ internal sealed unsafe class Collector
             UpdateGoal();
             long pauseNs = (long)Stopwatch.GetElapsedTime(start, end).TotalNanoseconds;
             _pauses[_numGC % _pauses.Length] = pauseNs;
+            _allPauses.Add(pauseNs);
             _pauseTotalNs += pauseNs;
             _gcTicks += end - start;
             _lastGCUnixNs = DateTime.UtcNow.Ticks * 100 - DateTime.UnixEpoch.Ticks * 100;
@@ -403,8 +405,10 @@ internal sealed unsafe class Collector
 
     /// <summary>Greys every object the pointer words of the object at <paramref name="obj"/> point to.</summary>
     private void ScanObject(nuint obj, nuint size, ref WorkList work, ref long bytes)
+        => ScanObject(AddressMap.Lookup(obj), obj, size, ref work, ref bytes);
+
+    private void ScanObject(Chunk* c, nuint obj, nuint size, ref WorkList work, ref long bytes)
     {
-        Chunk* c = AddressMap.Lookup(obj);
         ulong* bits = c->PtrBits;
         nuint first = (obj - c->Base) >> 3;
         nuint end = first + size / 8;
@@ -432,7 +436,7 @@ internal sealed unsafe class Collector
     {
         Chunk* c = AddressMap.Lookup(obj);
         Slab* s = c->SlabOf(obj);
-        ScanObject(obj, s->State == SlabState.Large ? s->LargeSize : s->ElemSize, ref work, ref bytes);
+        ScanObject(c, obj, s->State == SlabState.Large ? s->LargeSize : s->ElemSize, ref work, ref bytes);
     }
 
     private void Drain()
@@ -491,7 +495,7 @@ internal sealed unsafe class Collector
     public void Shutdown()
     {
         _shutdown = true;
-        _markStart.Release(_markThreads);
+        if (_markThreads > 0) _markStart.Release(_markThreads);
     }
 
     /// <summary>
@@ -599,6 +603,12 @@ internal sealed unsafe class Collector
             largeFrees = _sweptLargeFrees;
             largeBytes = _sweptLargeBytes;
         }
+    }
+
+    /// <summary>Every pause since the heap was created, in nanoseconds (for pause distributions in benchmarks).</summary>
+    public long[] AllPausesNs()
+    {
+        lock (_gate) return [.. _allPauses];
     }
 
     public CollectorStats Snapshot()

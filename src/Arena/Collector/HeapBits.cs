@@ -50,7 +50,7 @@ internal static unsafe class HeapBits
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WriteSmall(ulong* bits, nuint first, int words, ulong map)
+    internal static void WriteSmall(ulong* bits, nuint first, int words, ulong map)
     {
         ulong range = words == 64 ? ulong.MaxValue : (1UL << words) - 1;
         int shift = (int)(first & 63);
