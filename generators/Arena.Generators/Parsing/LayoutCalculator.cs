@@ -42,8 +42,8 @@ internal sealed class LayoutCalculator
             }
             if (!field.Type.IsUnmanagedType && !field.IsFixedSizeBuffer)
             {
-                string path = ManagedPath(field.Type, field.Name, new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default)) ?? field.Name;
-                issues.Add(new FieldIssue(FieldIssueKind.ManagedReference, field, path, Display(field.Type)));
+                (string path, ITypeSymbol leaf) = ManagedPath(field.Type, field.Name, new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default));
+                issues.Add(new FieldIssue(FieldIssueKind.ManagedReference, field, path, Display(leaf)));
             }
         }
         return layout;
@@ -253,17 +253,16 @@ internal sealed class LayoutCalculator
         return false;
     }
 
-    private static string? ManagedPath(ITypeSymbol type, string prefix, HashSet<ITypeSymbol> seen)
+    /// <summary>The path to the first managed reference inside a field, and that reference's type.</summary>
+    private static (string Path, ITypeSymbol Type) ManagedPath(ITypeSymbol type, string prefix, HashSet<ITypeSymbol> seen)
     {
-        if (type.IsUnmanagedType) return null;
-        if (type.IsReferenceType || type.TypeKind == TypeKind.TypeParameter) return prefix;
-        if (type is not INamedTypeSymbol named || !seen.Add(type)) return prefix;
+        if (type.IsReferenceType || type.TypeKind == TypeKind.TypeParameter || type is not INamedTypeSymbol named || !seen.Add(type))
+            return (prefix, type);
         foreach (IFieldSymbol f in InstanceFields(named))
         {
-            if (f.Type.IsUnmanagedType) continue;
-            return ManagedPath(f.Type, prefix + "." + f.Name, seen) ?? prefix + "." + f.Name;
+            if (!f.Type.IsUnmanagedType) return ManagedPath(f.Type, prefix + "." + f.Name, seen);
         }
-        return prefix;
+        return (prefix, type);
     }
 
     /// <summary>Instance fields in declaration order, backing fields of auto-properties included.</summary>
