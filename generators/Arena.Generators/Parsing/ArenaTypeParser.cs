@@ -52,7 +52,7 @@ internal static class ArenaTypeParser
             int word = offset / 8;
             map[word / 64] |= 1UL << (word % 64);
         }
-        return new LayoutModel(true, layout.Size, layout.Alignment, SizeClasses.For(layout.Size, layout.Alignment), new EquatableArray<ulong>(map));
+        return new LayoutModel(true, layout.Size, layout.Alignment, GoSizeClasses.For(layout.Size, layout.Alignment), new EquatableArray<ulong>(map));
     }
 
     /// <summary>The properties to generate: one per private instance <c>Ptr&lt;U&gt;</c> field whose name maps to a free one.</summary>

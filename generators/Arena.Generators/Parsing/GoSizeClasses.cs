@@ -4,7 +4,7 @@ namespace Arena.Generators.Parsing;
 /// Go's size classes (sizeclasses.go), the same table the runtime uses, so the generator can
 /// write a type's class as a constant. A test checks that both agree for every size.
 /// </summary>
-internal static class SizeClasses
+internal static class GoSizeClasses
 {
     public const int MaxSmallSize = 32768;
 
