@@ -11,11 +11,14 @@ public static class ArenaLayout
 {
     /// <summary>The alignment of <typeparamref name="T"/> in bytes, as the runtime lays it out.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int AlignmentOf<T>() where T : unmanaged => TypeLayout<T>.Alignment;
+    public static int AlignmentOf<T>() where T : unmanaged => Cache<T>.Alignment;
 
-    /// <summary>The size class <see cref="Heap.Alloc{T}"/> uses for <typeparamref name="T"/> (0: large).</summary>
+    /// <summary>
+    /// The size class of one <typeparamref name="T"/>: the smallest class holding its size at
+    /// its alignment (0: a large object). The generator writes the same as a constant.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int SizeClassOf<T>() where T : unmanaged => TypeLayout<T>.SizeClass;
+    public static int SizeClassOf<T>() where T : unmanaged => Cache<T>.SizeClass;
 
     /// <summary>
     /// The smallest size class holding <paramref name="size"/> bytes at an address aligned to
@@ -43,6 +46,25 @@ public static class ArenaLayout
 
     /// <summary>The number of size classes, class 0 (large objects) included.</summary>
     public static int SizeClassCount => SizeClassTable.Count;
+
+    /// <summary>Per type, computed once; static readonly, so the JIT folds them in optimized code.</summary>
+    private static unsafe class Cache<T> where T : unmanaged
+    {
+        // The offset of a T placed after one byte is its alignment. (The probe's size less
+        // sizeof(T) is not: a T whose StructLayout Size leaves it unpadded, 13 bytes at
+        // alignment 8, would give 11.)
+        public static readonly int Alignment = (int)Unsafe.ByteOffset(ref Unsafe.As<Probe, byte>(ref s_probe), ref Unsafe.As<T, byte>(ref s_probe.Value));
+        public static readonly int SizeClass = SizeClassTable.ForSizeAndAlignment(sizeof(T), Alignment);
+        private static Probe s_probe;
+
+        private struct Probe
+        {
+#pragma warning disable CS0649 // only the layout matters
+            public byte Pad;
+            public T Value;
+#pragma warning restore CS0649
+        }
+    }
 
     /// <summary>
     /// The stable type id of a name: FNV-1a 64 over its UTF-16 code units, low byte first.

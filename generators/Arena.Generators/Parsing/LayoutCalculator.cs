@@ -178,7 +178,9 @@ internal sealed class LayoutCalculator
         }
         else
         {
-            size = Math.Max(RoundUp(end, maxAlign), 1);
+            // CoreCLR pads to the alignment only without an explicit Size; with one, the size
+            // is the larger of Size and the end of the last field, unpadded.
+            size = minSize > 0 ? Math.Max(minSize, end) : Math.Max(RoundUp(end, maxAlign), 1);
             for (int i = 0; i < fields.Count; i++)
             {
                 foreach (int p in layouts[i].PointerOffsets)
@@ -191,7 +193,6 @@ internal sealed class LayoutCalculator
             }
             if (kind == LayoutExplicit) FindOverlaps(type, fields, layouts, offsets, overlaps, issues);
         }
-        if (minSize > size) size = minSize;
         foreach (LayoutInfo l in layouts) overlaps.AddRange(l.PointerOverlaps);
         if (issues is not null)
         {

@@ -20,6 +20,9 @@ public class ArenaTypeFactsTests
         Assert.Equal((15, 1), (Info<Packed1>.Size, Info<Packed1>.Alignment));
         Assert.Equal(40, Info<SizedSequential>.Size);
         Assert.Equal(48, Info<SizedExplicit>.Size);
+        // with an explicit Size, CoreCLR does not pad to the alignment: max(Size, end of fields)
+        Assert.Equal((13, 8), (Info<SizedUnpadded>.Size, Info<SizedUnpadded>.Alignment));
+        Assert.Equal(9, Info<ExplicitSizeTooSmall>.Size);
         Assert.Equal([0b1010UL], Info<Union>.Map);
         Assert.Equal(8, Info<ExplicitOdd>.Size);
     }

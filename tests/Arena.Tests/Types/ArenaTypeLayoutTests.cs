@@ -44,6 +44,11 @@ public unsafe class ArenaTypeLayoutTests
         [nameof(Container.Middle.Deep)] = () => Check<Container.Middle.Deep>(),
         [nameof(ReadOnlyPointer)] = () => Check<ReadOnlyPointer>(),
         [nameof(FrozenNode)] = () => Check<FrozenNode>(),
+        [nameof(ExplicitPack1)] = () => Check<ExplicitPack1>(),
+        [nameof(Mixed)] = () => Check<Mixed>(),
+        [nameof(OnlyBools)] = () => Check<OnlyBools>(),
+        [nameof(SizedUnpadded)] = () => Check<SizedUnpadded>(),
+        [nameof(ExplicitSizeTooSmall)] = () => Check<ExplicitSizeTooSmall>(),
     };
 
     [Theory]

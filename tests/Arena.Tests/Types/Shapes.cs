@@ -293,3 +293,73 @@ public readonly partial struct FrozenNode
         Value = value;
     }
 }
+
+[StructLayout(LayoutKind.Explicit, Pack = 1)]
+[ArenaType]
+public partial struct ExplicitPack1
+{
+    [FieldOffset(0)] public long A;
+    [FieldOffset(8)] public byte B;
+}
+
+[StructLayout(LayoutKind.Explicit)]
+public struct ExplicitInner
+{
+    [FieldOffset(0)] public int A;
+    [FieldOffset(6)] public short B;
+    [FieldOffset(16)] public Ptr<Node> P;
+}
+
+public struct EmptyInner
+{
+}
+
+public enum ShortEnum : short { A }
+
+[InlineArray(5)]
+public struct Bytes5
+{
+    private byte _element;
+}
+
+[StructLayout(LayoutKind.Sequential, Size = 4)]
+public struct SizedTooSmall
+{
+    public long A;
+    public byte B;
+}
+
+[ArenaType]
+public partial struct Mixed
+{
+    public bool A;
+    public EmptyInner E;
+    public ShortEnum S;
+    public Bytes5 Five;
+    public ExplicitInner X;
+    public SizedTooSmall T;
+    public bool Last;
+    private Ptr<Mixed> tail;
+}
+
+[ArenaType]
+public partial struct OnlyBools
+{
+    public bool A, B, C;
+}
+
+[StructLayout(LayoutKind.Sequential, Size = 13)]
+[ArenaType]
+public partial struct SizedUnpadded
+{
+    public long A;
+    public byte B;
+}
+
+[StructLayout(LayoutKind.Explicit, Size = 4)]
+[ArenaType]
+public partial struct ExplicitSizeTooSmall
+{
+    [FieldOffset(0)] public long A;
+    [FieldOffset(8)] public byte B;
+}
