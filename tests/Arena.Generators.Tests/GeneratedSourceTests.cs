@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 
 namespace Arena.Generators.Tests;
 
@@ -89,6 +90,34 @@ public class GeneratedSourceTests
         if (Environment.GetEnvironmentVariable("ARENA_UPDATE_BASELINES") == "1")
             File.WriteAllText(path, generated[hintName]);
         Assert.Equal(File.ReadAllText(path), generated[hintName]);
+    }
+
+    [Theory]
+    [InlineData(LanguageVersion.CSharp11, NullableContextOptions.Disable)]
+    [InlineData(LanguageVersion.Latest, NullableContextOptions.Enable)]
+    public void Output_compiles_without_warnings_under_documentation_checks(LanguageVersion version, NullableContextOptions nullable)
+    {
+        const string source = """
+            using Arena;
+
+            namespace Sample;
+
+            /// <summary>A tree node.</summary>
+            [ArenaType]
+            public partial struct Node
+            {
+                private Ptr<Node> left;
+                private Ptr<Node> right;
+
+                /// <summary>The payload.</summary>
+                public int Item;
+            }
+            """;
+        var options = new CSharpParseOptions(version, DocumentationMode.Diagnose);
+        Compilation input = TestCompiler.Compile(options, nullable, source);
+        TestCompiler.Driver(parseOptions: options).RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
+        Assert.Equal(2, output.SyntaxTrees.Count());
+        Assert.Empty(TestCompiler.Problems(output));
     }
 
     private static string BaselinePath(string name, [CallerFilePath] string here = "")

@@ -25,17 +25,19 @@ internal static class TestCompiler
         return [.. refs];
     }
 
-    public static CSharpCompilation Compile(params string[] sources)
+    public static CSharpCompilation Compile(params string[] sources) => Compile(ParseOptions, NullableContextOptions.Enable, sources);
+
+    public static CSharpCompilation Compile(CSharpParseOptions parseOptions, NullableContextOptions nullable, params string[] sources)
         => CSharpCompilation.Create(
             "TestAssembly",
-            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Source{i}.cs")),
+            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, parseOptions, path: $"Source{i}.cs")),
             References,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: nullable));
 
-    public static GeneratorDriver Driver(bool track = false)
+    public static GeneratorDriver Driver(bool track = false, CSharpParseOptions? parseOptions = null)
         => CSharpGeneratorDriver.Create(
             [new ArenaGenerator().AsSourceGenerator()],
-            parseOptions: ParseOptions,
+            parseOptions: parseOptions ?? ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: track));
 
     /// <summary>Runs the generator; returns the compilation with its output, and the generated sources by hint name.</summary>
