@@ -130,6 +130,22 @@ public class DiagnosticTests
         ("ARENA012", DiagnosticSeverity.Warning, "No property is generated for the pointer field 'next': 'Next' is already a member of 'K'; rename the field (for example 'next' gives 'Next')"));
 
     [Fact]
+    public void ARENA013_embedded_struct_with_pointers_outside_an_arena_type() => Expect(
+        """
+        public struct Link { public int Weight; public Ptr<int> Target; }
+        public struct Wrapper { public long Id; public Link Link; }
+        [ArenaType] public partial struct Owner { private Ptr<int> inner; }
+        [ArenaType] public partial struct G
+        {
+            public Link [|First|];
+            public Wrapper [|Second|];
+            public Owner Fine;
+        }
+        """,
+        ("ARENA013", DiagnosticSeverity.Warning, "The field 'First' embeds 'Link', whose pointer field 'Target' has no generated property, so writes to it bypass the write barrier; mark 'Link' with [ArenaType] and make the field private"),
+        ("ARENA013", DiagnosticSeverity.Warning, "The field 'Second' embeds 'Link', whose pointer field 'Target' has no generated property, so writes to it bypass the write barrier; mark 'Link' with [ArenaType] and make the field private"));
+
+    [Fact]
     public void Valid_arena_types_get_no_diagnostics_and_compile_cleanly()
     {
         const string source = Usings + """

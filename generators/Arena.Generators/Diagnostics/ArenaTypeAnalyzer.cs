@@ -26,7 +26,8 @@ public sealed class ArenaTypeAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.MisalignedPointer,
         DiagnosticDescriptors.OverlappedPointer,
         DiagnosticDescriptors.UnknownLayoutWithPointers,
-        DiagnosticDescriptors.NoPropertyName);
+        DiagnosticDescriptors.NoPropertyName,
+        DiagnosticDescriptors.EmbeddedPointersWithoutBarrier);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -87,8 +88,14 @@ public sealed class ArenaTypeAnalyzer : DiagnosticAnalyzer
         }
         foreach (IFieldSymbol field in LayoutCalculator.InstanceFields(type))
         {
-            if (field.IsImplicitlyDeclared || !KnownNames.IsPtr(field.Type)) continue;
+            if (field.IsImplicitlyDeclared) continue;
             Location at = field.Locations.Length > 0 ? field.Locations[0] : where;
+            if (!KnownNames.IsPtr(field.Type))
+            {
+                if (field.Type is INamedTypeSymbol embedded && FindUnbarrieredPointer(embedded, new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default)) is { } unbarriered)
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.EmbeddedPointersWithoutBarrier, at, field.Name, unbarriered.Owner, unbarriered.Field));
+                continue;
+            }
             if (field.DeclaredAccessibility != Accessibility.Private)
             {
                 context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.PointerFieldNotPrivate, at, field.Name, AccessText(field.DeclaredAccessibility)));
@@ -100,6 +107,34 @@ public sealed class ArenaTypeAnalyzer : DiagnosticAnalyzer
             else if (!taken.Add(property))
                 context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NoPropertyName, at, field.Name, "'" + property + "' is already a member of '" + type.Name + "'"));
         }
+    }
+
+    /// <summary>
+    /// In a struct embedded by value, the first pointer field a write could reach without a
+    /// barrier: one declared in a struct that is not an arena type. Inline arrays are left
+    /// alone (their elements are written through the indexer by design).
+    /// </summary>
+    private static (string Owner, string Field)? FindUnbarrieredPointer(INamedTypeSymbol type, HashSet<ITypeSymbol> seen)
+    {
+        if (type.TypeKind != TypeKind.Struct || KnownNames.IsPtr(type) || KnownNames.IsArenaType(type) || IsInlineArray(type) || !seen.Add(type))
+            return null;
+        foreach (IFieldSymbol f in LayoutCalculator.InstanceFields(type))
+        {
+            if (KnownNames.IsPtr(f.Type))
+                return (type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat), f.Name);
+            if (f.Type is INamedTypeSymbol nested && FindUnbarrieredPointer(nested, seen) is { } found)
+                return found;
+        }
+        return null;
+    }
+
+    private static bool IsInlineArray(INamedTypeSymbol type)
+    {
+        foreach (AttributeData a in type.GetAttributes())
+        {
+            if (a.AttributeClass is { Name: "InlineArrayAttribute" }) return true;
+        }
+        return false;
     }
 
     /// <summary>True for the members this package's generator wrote (the analyzer sees the generated output).</summary>

@@ -95,4 +95,11 @@ public static class DiagnosticDescriptors
         "No property generated for pointer field",
         "No property is generated for the pointer field '{0}': {1}; rename the field (for example 'next' gives 'Next')",
         Usage, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+    /// <summary>ARENA013: a struct embedded by value whose pointer fields have no barrier property.</summary>
+    public static readonly DiagnosticDescriptor EmbeddedPointersWithoutBarrier = new(
+        "ARENA013",
+        "Embedded struct has pointers without a barrier property",
+        "The field '{0}' embeds '{1}', whose pointer field '{2}' has no generated property, so writes to it bypass the write barrier; mark '{1}' with [ArenaType] and make the field private",
+        Usage, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 }

@@ -46,6 +46,7 @@ public unsafe class ArenaTypeLayoutTests
         [nameof(FrozenNode)] = () => Check<FrozenNode>(),
         [nameof(ExplicitPack1)] = () => Check<ExplicitPack1>(),
         [nameof(Mixed)] = () => Check<Mixed>(),
+        [nameof(ExplicitInner)] = () => Check<ExplicitInner>(),
         [nameof(OnlyBools)] = () => Check<OnlyBools>(),
         [nameof(SizedUnpadded)] = () => Check<SizedUnpadded>(),
         [nameof(ExplicitSizeTooSmall)] = () => Check<ExplicitSizeTooSmall>(),

@@ -86,7 +86,9 @@ public partial struct Outer
     public Inner I;
     private Ptr<Node> q;
     public Inner J;
+#pragma warning disable ARENA013 // a plain struct with a pointer, kept to check its place in the map
     public PlainInner K;
+#pragma warning restore ARENA013
 }
 
 [ArenaType]
@@ -303,11 +305,12 @@ public partial struct ExplicitPack1
 }
 
 [StructLayout(LayoutKind.Explicit)]
-public struct ExplicitInner
+[ArenaType]
+public partial struct ExplicitInner
 {
     [FieldOffset(0)] public int A;
     [FieldOffset(6)] public short B;
-    [FieldOffset(16)] public Ptr<Node> P;
+    [FieldOffset(16)] private Ptr<Node> p;
 }
 
 public struct EmptyInner
