@@ -164,10 +164,12 @@ public class DiagnosticTests
             }
             [StructLayout(LayoutKind.Explicit)]
             [ArenaType] public partial struct U { [FieldOffset(0)] private Ptr<Node> p; [FieldOffset(8)] public long A; [FieldOffset(8)] public double B; }
+            [StructLayout(LayoutKind.Explicit)]
+            [ArenaType] public partial struct Either { [FieldOffset(0)] private Ptr<Node> node; [FieldOffset(0)] private Ptr<U> u; [FieldOffset(8)] public int Tag; }
             """;
         Assert.Empty(TestCompiler.Analyze(source));
         (Compilation output, Dictionary<string, string> generated) = TestCompiler.Generate(source);
-        Assert.Equal(2, generated.Count);
+        Assert.Equal(3, generated.Count);
         Assert.Empty(TestCompiler.Problems(output));
     }
 

@@ -225,6 +225,7 @@ internal sealed class LayoutCalculator
                     if (j == i) continue;
                     int jlo = offsets[j], jhi = offsets[j] + layouts[j].Size;
                     if (jlo >= hi || jhi <= lo) continue;
+                    if (layouts[j].PointerOffsets.Contains(lo - jlo)) continue; // a pointer on a pointer: the word stays a pointer
                     string text = $"'{type.Name}.{fields[j].Name}' overlaps the pointer at byte {lo} of '{type.Name}.{fields[i].Name}'";
                     if (issues is not null) issues.Add(new FieldIssue(FieldIssueKind.OverlappedPointer, fields[j], text, ""));
                     else overlaps.Add(text);

@@ -47,6 +47,7 @@ public unsafe class ArenaTypeLayoutTests
         [nameof(ExplicitPack1)] = () => Check<ExplicitPack1>(),
         [nameof(Mixed)] = () => Check<Mixed>(),
         [nameof(ExplicitInner)] = () => Check<ExplicitInner>(),
+        [nameof(PointerUnion)] = () => Check<PointerUnion>(),
         [nameof(OnlyBools)] = () => Check<OnlyBools>(),
         [nameof(SizedUnpadded)] = () => Check<SizedUnpadded>(),
         [nameof(ExplicitSizeTooSmall)] = () => Check<ExplicitSizeTooSmall>(),

@@ -366,3 +366,13 @@ public partial struct ExplicitSizeTooSmall
     [FieldOffset(0)] public long A;
     [FieldOffset(8)] public byte B;
 }
+
+[StructLayout(LayoutKind.Explicit)]
+[ArenaType]
+public partial struct PointerUnion
+{
+    [FieldOffset(0)] private Ptr<Node> node;
+    [FieldOffset(0)] private Ptr<Inner> inner;
+    [FieldOffset(8)] public int Tag;
+    [FieldOffset(16)] private Ptr<Node> other;
+}
