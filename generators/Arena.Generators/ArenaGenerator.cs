@@ -1,13 +1,33 @@
+using Arena.Generators.Emitting;
+using Arena.Generators.Parsing;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Arena.Generators;
 
-/// <summary>The Arena source generator. Its pipeline is wired in <see cref="Initialize"/>.</summary>
+/// <summary>
+/// The Arena source generator: for each <c>[ArenaType] partial struct</c> it implements
+/// <c>IArenaType&lt;T&gt;</c> and writes a property per private <c>Ptr&lt;U&gt;</c> field.
+/// Parsing lives in <see cref="ArenaTypeParser"/>, emitting in <see cref="ArenaTypeEmitter"/>;
+/// misuse is reported by the analyzers, not here.
+/// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class ArenaGenerator : IIncrementalGenerator
 {
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        var models = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                KnownNames.ArenaTypeAttribute,
+                static (node, _) => node is StructDeclarationSyntax,
+                static (ctx, ct) => ArenaTypeParser.Parse(ctx, ct))
+            .WithTrackingName(TrackingNames.Parse)
+            .Where(static model => model is not null)
+            .Select(static (model, _) => model!)
+            .WithTrackingName(TrackingNames.Models);
+
+        context.RegisterSourceOutput(models, static (spc, model) =>
+            spc.AddSource(model.HintName, ArenaTypeEmitter.Emit(model)));
     }
 }
