@@ -1,4 +1,5 @@
 using Arena.Generators.Emitting;
+using Arena.Generators.Models;
 using Arena.Generators.Parsing;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -29,5 +30,17 @@ public sealed class ArenaGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(models, static (spc, model) =>
             spc.AddSource(model.HintName, ArenaTypeEmitter.Emit(model)));
+
+        var registrations = models
+            .Where(static m => m.IsModuleVisible && m.Layout.PointerMap.Length > 0)
+            .Select(static (m, _) => m.FullName)
+            .Collect()
+            .Select(static (names, _) => new EquatableArray<string>(System.Linq.Enumerable.ToArray(names.Sort(System.StringComparer.Ordinal))))
+            .WithTrackingName(TrackingNames.Registrations);
+
+        context.RegisterSourceOutput(registrations, static (spc, names) =>
+        {
+            if (names.Length > 0) spc.AddSource("ArenaTypes.Registration.g.cs", RegistrationEmitter.Emit(names));
+        });
     }
 }

@@ -8,4 +8,7 @@ public static class TrackingNames
 
     /// <summary>The models that are emitted.</summary>
     public const string Models = "ArenaTypes.Models";
+
+    /// <summary>The fully qualified names of the arena types with pointers that the module initializer registers.</summary>
+    public const string Registrations = "ArenaTypes.Registrations";
 }

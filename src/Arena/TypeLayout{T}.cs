@@ -13,9 +13,19 @@ namespace Arena;
 internal static unsafe class TypeLayout<T> where T : unmanaged
 {
     public static readonly int Size = sizeof(T);
-    public static readonly int Alignment = sizeof(AlignmentProbe) - sizeof(T);
+    /// <summary>
+    /// T's alignment: the offset of a T after one byte. (Not sizeof(probe) - sizeof(T), which is
+    /// wrong for a struct whose explicit StructLayout Size leaves it unpadded.)
+    /// </summary>
+    public static readonly int Alignment = AlignmentOf();
     /// <summary>The size class, or 0 when T is a large object (over 32 KiB).</summary>
-    public static readonly int SizeClass = SizeClassTable.ForSizeAndAlignment(sizeof(T), sizeof(AlignmentProbe) - sizeof(T));
+    public static readonly int SizeClass = SizeClassTable.ForSizeAndAlignment(sizeof(T), Alignment);
+
+    private static int AlignmentOf()
+    {
+        AlignmentProbe probe = default;
+        return (int)Unsafe.ByteOffset(ref probe.Pad, ref Unsafe.As<T, byte>(ref probe.Value));
+    }
     /// <summary>
     /// One bit per 8-byte word of T, 1 where T holds a pointer; empty for types with none.
     /// Known for arena types (registered by generated code), empty for every other type.

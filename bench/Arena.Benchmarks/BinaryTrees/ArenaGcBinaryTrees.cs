@@ -69,10 +69,8 @@ public static unsafe class ArenaGcBinaryTrees
 }
 
 /// <summary>The collected tree node: two pointers, 16 bytes, as Go's binary-trees node.</summary>
-public struct GcTreeNode : IArenaType<GcTreeNode>
+[ArenaType]
+public partial struct GcTreeNode
 {
     private Ptr<GcTreeNode> _left, _right;
-    public Ptr<GcTreeNode> Left { readonly get => _left; set => _left = value; }
-    public Ptr<GcTreeNode> Right { readonly get => _right; set => _right = value; }
-    static ReadOnlySpan<ulong> IArenaType<GcTreeNode>.PointerMap => [0b11];
 }

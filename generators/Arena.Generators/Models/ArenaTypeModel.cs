@@ -12,6 +12,10 @@ namespace Arena.Generators.Models;
 /// <param name="Layout">Size, alignment, size class and pointer map.</param>
 /// <param name="TypeId">FNV-1a 64 of <paramref name="FullName"/>.</param>
 /// <param name="Properties">One per private pointer field that gets a property.</param>
+/// <param name="IsModuleVisible">
+/// True when the type and every enclosing type are visible to the whole assembly (public or
+/// internal), so a module initializer may name it to register its pointer map.
+/// </param>
 internal sealed record ArenaTypeModel(
     string Namespace,
     EquatableArray<ContainingTypeModel> ContainingTypes,
@@ -20,7 +24,8 @@ internal sealed record ArenaTypeModel(
     string HintName,
     LayoutModel Layout,
     ulong TypeId,
-    EquatableArray<PointerPropertyModel> Properties);
+    EquatableArray<PointerPropertyModel> Properties,
+    bool IsModuleVisible);
 
 /// <summary>An enclosing type: its declaration keyword(s) and name.</summary>
 internal sealed record ContainingTypeModel(string Keyword, string Name);

@@ -38,7 +38,18 @@ internal static class ArenaTypeParser
             fullName + ".g.cs",
             layout,
             TypeIds.Of(fullName),
-            new EquatableArray<PointerPropertyModel>(Properties(type).ToArray()));
+            new EquatableArray<PointerPropertyModel>(Properties(type).ToArray()),
+            IsModuleVisible(type));
+    }
+
+    private static bool IsModuleVisible(INamedTypeSymbol type)
+    {
+        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+        {
+            if (t.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal))
+                return false;
+        }
+        return true;
     }
 
     private static LayoutModel ToModel(LayoutInfo layout)

@@ -10,8 +10,8 @@ public unsafe class GeneratedPropertyTests
     public void Properties_read_and_write_the_private_fields()
     {
         using var heap = new Heap();
-        Ptr<Node> root = heap.New<Node>();
-        Ptr<Node> a = heap.New<Node>(), b = heap.Alloc<Node>();
+        Ptr<Node> root = heap.Alloc<Node>();
+        Ptr<Node> a = heap.Alloc<Node>(), b = heap.Alloc<Node>();
         root.Value.Left = a;
         root.Value.Right = b;
         root.Value.Item = 7;
@@ -44,6 +44,7 @@ public unsafe class GeneratedPropertyTests
     public void Heap_New_uses_the_generated_class_and_zeroes()
     {
         using var heap = new Heap();
+        using var mutator = new Collector.Mutator(heap);
         Ptr<Primitives> p = heap.New<Primitives>();
         Assert.Equal(default, p.Value);
         Assert.Equal(0, p.Address % 8);
@@ -51,8 +52,9 @@ public unsafe class GeneratedPropertyTests
         Assert.Equal(1, s.BySize[Info.SizeClassOf<Primitives>()].Mallocs);
         Ptr<Large> big = heap.New<Large>();
         Assert.Equal(1, heap.GetStats().BySize[0].Mallocs);
-        heap.Free(big);
-        heap.Free(p);
+        heap.Collect();                                   // neither is rooted: both are collected
+        Assert.Equal(0, heap.GetStats().HeapObjects);
+        Assert.Equal(2, heap.GetStats().Frees);
     }
 
     [Fact]
