@@ -99,7 +99,13 @@ internal sealed unsafe class Collector
     private int _workers;
     private long _markedBytes;
 
-    public Collector(Heap heap) => _heap = heap;
+    private readonly int _heapId;
+
+    public Collector(Heap heap)
+    {
+        _heap = heap;
+        _heapId = heap.Id;
+    }
 
     public RootTable Roots { get; } = new();
 
@@ -366,8 +372,8 @@ internal sealed unsafe class Collector
     private void MarkPointer(nuint p, ref WorkList work, ref long bytes)
     {
         if (p == 0) return;
-        Chunk* c = AddressMap.Lookup(p);
-        if (c == null || c->HeapId != _heap.Id) return;
+        Chunk* c = work.ChunkOf(p, _heapId);
+        if (c == null) return;
         Slab* s = c->SlabOf(p);
         if (s == null || s->Kind < SlabKind.Collected) return;
         int idx;
@@ -434,7 +440,7 @@ internal sealed unsafe class Collector
 
     private void ScanGrey(nuint obj, ref WorkList work, ref long bytes)
     {
-        Chunk* c = AddressMap.Lookup(obj);
+        Chunk* c = work.ChunkOf(obj, _heapId);
         Slab* s = c->SlabOf(obj);
         ScanObject(c, obj, s->State == SlabState.Large ? s->LargeSize : s->ElemSize, ref work, ref bytes);
     }

@@ -1,18 +1,45 @@
 // See Collector.cs for the collector's overview.
 
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Arena.Pages;
 
 namespace Arena.Collector;
 
 /// <summary>
 /// The grey objects of one mark worker: a growable stack in NativeMemory, so that marking a
-/// ten-million-node list uses no call stack and no managed memory. Go: gcWork.
+/// ten-million-node list uses no call stack and no managed memory. Go: gcWork. It also keeps
+/// the worker's chunk hint: the chunk of the last pointer looked up, since consecutive
+/// pointers mostly land in the same 4 MiB chunk.
 /// </summary>
 internal unsafe struct WorkList
 {
+
     private nuint* _items;
     private int _count;
     private int _capacity;
+    private Chunk* _hint;
+
+    /// <summary>
+    /// The chunk holding <paramref name="p"/> if it belongs to heap <paramref name="heapId"/>,
+    /// else null. Two compares when the hint matches, the address map otherwise.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Chunk* ChunkOf(nuint p, int heapId)
+    {
+        Chunk* h = _hint;
+        if (h != null && p - h->Base < PageHeap.ChunkSize) return h;
+        return ChunkOfSlow(p, heapId);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Chunk* ChunkOfSlow(nuint p, int heapId)
+    {
+        Chunk* c = AddressMap.Lookup(p);
+        if (c == null || c->HeapId != heapId) return null;
+        _hint = c;
+        return c;
+    }
 
     public readonly int Count => _count;
 
