@@ -418,6 +418,7 @@ public sealed unsafe partial class Heap : IDisposable
         allFrees += largeFrees;
         objects = allMallocs - allFrees;
         long inuse = _pages.InuseBytes, sys = _pages.SysBytes;
+        var scopes = ScopeStats();
         return new HeapStats
         {
             HeapAlloc = heapAlloc,
@@ -430,6 +431,11 @@ public sealed unsafe partial class Heap : IDisposable
             Mallocs = allMallocs,
             Frees = allFrees,
             BySize = bySize,
+            StackInuse = scopes.Inuse,
+            StackSys = scopes.Sys,
+            ScopesOpened = scopes.Opened,
+            OpenScopes = scopes.Open,
+            ScopeSafepoints = scopes.Safepoints,
         };
     }
 
@@ -453,6 +459,7 @@ public sealed unsafe partial class Heap : IDisposable
             for (CacheBlock* b = _caches; b != null; b = b->Next) ThreadCache.ResetToEmpty(b);
             _caches = null;
         }
+        DisposeScopes();
         _pages.DisposeAll();
     }
 }
