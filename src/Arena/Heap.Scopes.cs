@@ -153,6 +153,14 @@ public sealed unsafe partial class Heap
         return a < f->UsedEnd(s) ? ScopeMemory.Live : ScopeMemory.Dead;
     }
 
+    /// <summary>Gives the calling thread's cached scope chunks back to the page heap (part of Trim).</summary>
+    private void TrimScopeCache()
+    {
+        ScopeStack? stack = t_scopes;
+        if (stack != null && stack.Heap == this) stack.ReleaseCache();
+        else if (t_otherScopes != null && t_otherScopes.TryGetValue(this, out stack)) stack.ReleaseCache();
+    }
+
     // ---- statistics and disposal --------------------------------------------------------
 
     /// <summary>Sums the scope counters of every thread.</summary>

@@ -353,7 +353,7 @@ public sealed unsafe partial class Heap : IDisposable
 
     /// <summary>
     /// Gives back what can be given back now: the calling thread's current slabs return to
-    /// the central lists, frees from other threads are merged, empty slabs go back to the
+    /// the central lists, its cache of free scope chunks to the page heap, frees from other threads are merged, empty slabs go back to the
     /// page heap and wholly free chunks to the operating system. Returns the bytes released.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The heap was disposed.</exception>
@@ -373,6 +373,7 @@ public sealed unsafe partial class Heap : IDisposable
             }
         }
         for (int c = 1; c < SizeClassTable.Count; c++) _centrals[c].Trim();
+        TrimScopeCache();
         return _pages.ReleaseFreeChunks();
     }
 

@@ -109,6 +109,9 @@ public readonly unsafe struct Scope : IDisposable
         _token = token;
     }
 
+    /// <summary>The thread's stack this scope is on (null for default).</summary>
+    internal ScopeStack? Stack => _stack;
+
     /// <summary>The heap this scope allocates from; null for <c>default(Scope)</c>.</summary>
     public Heap? Heap => _stack?.Heap;
 

@@ -208,7 +208,16 @@ internal sealed unsafe class ScopeStack
             st->CachedBytes -= bytes;
             return c;
         }
-        c = Heap.Pages.AllocSlab(1 << tier, bytes);
+        try
+        {
+            c = Heap.Pages.AllocSlab(1 << tier, bytes);
+        }
+        catch (ArenaOutOfMemoryException) when (st->CachedBytes > 0)
+        {
+            // Chunks of other tiers sit in the cache and count against MaxBytes: give them back, try once more.
+            ReleaseCache();
+            c = Heap.Pages.AllocSlab(1 << tier, bytes);
+        }
         c->State = SlabState.Scope;
         st->SysBytes += bytes;
         return c;
@@ -233,6 +242,22 @@ internal sealed unsafe class ScopeStack
             st->SysBytes -= bytes;
             Heap.Pages.FreeSlab(c);
         }
+    }
+
+    /// <summary>Gives every chunk of this thread's cache back to the page heap. Returns the bytes. Owner thread only.</summary>
+    public long ReleaseCache()
+    {
+        ScopeThreadState* st = State;
+        long released = st->CachedBytes;
+        for (int t = 0; t < ScopeThreadState.Tiers; t++)
+        {
+            for (Slab* c = (Slab*)st->FreeChunks[t]; c != null;) { Slab* n = c->Next; Heap.Pages.FreeSlab(c); c = n; }
+            st->FreeChunks[t] = 0;
+        }
+        st->SysBytes -= released;
+        st->CachedBytes = 0;
+        AssertValid();
+        return released;
     }
 
     private ScopeFrame* NewFrame()
