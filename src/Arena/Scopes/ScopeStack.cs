@@ -183,7 +183,16 @@ internal sealed unsafe class ScopeStack
         if ((ulong)size > (ulong)Heap.MaxRequest) ThrowHelper.SizeOutOfRange((nint)size, Heap.MaxRequest);
         nuint need = size + (alignment > PageHeap.PageSize ? (nuint)alignment : 0);
         int pages = checked((int)((need + PageHeap.PageSize - 1) >> PageHeap.PageShift));
-        Slab* s = Heap.Pages.AllocSlab(pages, (long)size);
+        Slab* s;
+        try
+        {
+            s = Heap.Pages.AllocSlab(pages, (long)size);
+        }
+        catch (ArenaOutOfMemoryException) when (State->CachedBytes > 0)
+        {
+            ReleaseCache();
+            s = Heap.Pages.AllocSlab(pages, (long)size);
+        }
         long bytes = (long)pages << PageHeap.PageShift;
         s->State = SlabState.Scope;
         s->Owner = (nint)f;
