@@ -1,0 +1,38 @@
+using System.Globalization;
+using System.Text;
+
+namespace Arena.Benchmarks.BinaryTrees;
+
+/// <summary>
+/// The Benchmarks Game binary-trees task's shape and output, shared by every variant: a
+/// stretch tree of depth max+1, a long-lived tree of depth max, and for each depth
+/// d = 4, 6, …, max, 2^(max − d + 4) trees of depth d built and checked.
+/// </summary>
+public static class BinaryTreesOutput
+{
+    public const int MinDepth = 4;
+
+    /// <summary>The depth actually used: at least MinDepth + 2, as the task requires.</summary>
+    public static int EffectiveMaxDepth(int maxDepth) => Math.Max(MinDepth + 2, maxDepth);
+
+    public static int Iterations(int depth, int maxDepth) => 1 << (maxDepth - depth + MinDepth);
+
+    /// <summary>Number of depth rows: 4, 6, …, maxDepth.</summary>
+    public static int Rows(int maxDepth) => (maxDepth - MinDepth) / 2 + 1;
+
+    public static string Format(int maxDepth, int stretchCheck, long[] rowChecks, int longLivedCheck)
+    {
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"stretch tree of depth {maxDepth + 1}\t check: {stretchCheck}\n");
+        for (int r = 0; r < rowChecks.Length; r++)
+        {
+            int depth = MinDepth + 2 * r;
+            sb.Append(CultureInfo.InvariantCulture, $"{Iterations(depth, maxDepth)}\t trees of depth {depth}\t check: {rowChecks[r]}\n");
+        }
+        sb.Append(CultureInfo.InvariantCulture, $"long lived tree of depth {maxDepth}\t check: {longLivedCheck}\n");
+        return sb.ToString();
+    }
+
+    /// <summary>Splits <paramref name="count"/> items into <paramref name="parts"/> near-equal ranges; the start of <paramref name="part"/>.</summary>
+    public static int PartStart(int count, int parts, int part) => (int)((long)count * part / parts);
+}
