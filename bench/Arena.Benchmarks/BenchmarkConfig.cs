@@ -1,12 +1,11 @@
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
-using BenchmarkDotNet.Jobs;
 
 namespace Arena.Benchmarks;
 
 /// <summary>
-/// The one config every suite uses: the memory diagnoser on, a fixed job. Command-line
-/// options (--job short, --filter …) still apply on top.
+/// The one config every suite uses: the memory diagnoser on. The job is BenchmarkDotNet's
+/// default unless the command line picks one (--job short while developing).
 /// </summary>
 public sealed class BenchmarkConfig : ManualConfig
 {
@@ -16,7 +15,6 @@ public sealed class BenchmarkConfig : ManualConfig
     public BenchmarkConfig()
     {
         AddDiagnoser(MemoryDiagnoser.Default);
-        AddJob(Job.Default.WithId("default"));
         WithOption(ConfigOptions.JoinSummary, false);
     }
 }
