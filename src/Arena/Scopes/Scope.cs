@@ -18,7 +18,7 @@
 //                up to 1 MiB. Go: a stack segment.
 //   large run    a request over 256 KiB: a page run of its own, freed with
 //                the scope.
-//   chunk cache  per thread, free chunks by tier, up to 16 MiB. Go: stackcache.
+//   chunk cache  per thread, free chunks by tier, up to 4 MiB. Go: stackcache.
 //   stack        per thread and heap, the frames and the cache.
 //                                                    Scopes/ScopeStack.cs,
 //                                                    Scopes/ScopeThreadState.cs

@@ -20,7 +20,7 @@ internal sealed unsafe class ScopeStack
     /// <summary>Requests over this many bytes get a page run of their own (a quarter of the largest chunk).</summary>
     public const int LargeThreshold = (PageHeap.PageSize << (ScopeThreadState.Tiers - 1)) / 4;
     /// <summary>Bytes of free chunks a thread keeps; chunks past this go back to the page heap.</summary>
-    public const long CacheLimit = 16L << 20;
+    public const long CacheLimit = 4L << 20;
     /// <summary>The byte disposed scope memory is filled with in checked mode.</summary>
     public const byte Poison = 0xDB;
 
