@@ -320,6 +320,21 @@ public unsafe class ScopeTests
     }
 
     [Fact]
+    public void IsInLiveScope_knows_the_used_part_of_chunks_left_behind()
+    {
+        using var heap = new Heap();
+        using var scope = heap.Scope();
+        Ptr<S24> first = scope.New<S24>();
+        Ptr<S24> last = first;
+        // 24-byte objects leave a tail in the 8 KiB first chunk when the next one starts
+        while (SlabPages(heap, (nuint)scope.New<S24>().Address) == 1) last = new Ptr<S24>(last.Pointer + 1);
+        Assert.True(heap.IsInLiveScope(first));
+        Assert.True(heap.IsInLiveScope(last));
+        Assert.True(heap.IsInLiveScope((byte*)last.Pointer + 23));
+        Assert.False(heap.IsInLiveScope(last.Pointer + 1));   // the unused tail of the first chunk
+    }
+
+    [Fact]
     public void Checked_store_of_a_pointer_into_a_disposed_scope_is_reported()
     {
         using var heap = new Heap(new HeapOptions { Checked = true });
