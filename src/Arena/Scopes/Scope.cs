@@ -152,7 +152,7 @@ public readonly unsafe struct Scope : IDisposable
                 return new Ptr<T>((T*)p);
             }
         }
-        T* q = (T*)AllocSlow(size, Math.Max(8, TypeLayout<T>.Alignment));
+        T* q = (T*)AllocSlow(_stack, f, _token, size, Math.Max(8, TypeLayout<T>.Alignment));
         *q = default;
         return new Ptr<T>(q);
     }
@@ -182,7 +182,7 @@ public readonly unsafe struct Scope : IDisposable
         }
         else
         {
-            p = (byte*)AllocSlow(bytes, Math.Max(8, TypeLayout<T>.Alignment));
+            p = (byte*)AllocSlow(_stack, f, _token, bytes, Math.Max(8, TypeLayout<T>.Alignment));
         }
         NativeMemory.Clear(p, bytes);
         return new Ptr<T>((T*)p);
@@ -199,15 +199,15 @@ public readonly unsafe struct Scope : IDisposable
     public Span<T> NewSpan<T>(int length) where T : unmanaged
         => new(NewArray<T>(length).Pointer, length);
 
+    // Static, and given the handle's fields by value: the handle never has its address taken
+    // on the fast path, so the JIT keeps its fields in registers across an allocation loop.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void* AllocSlow(nuint size, int alignment)
+    private static void* AllocSlow(ScopeStack? stack, ScopeFrame* f, long token, nuint size, int alignment)
     {
-        ScopeFrame* f = _frame;
         if (f == null) ThrowHelper.DefaultScope();
-        ScopeStack stack = _stack!;
-        if (stack.Heap.IsDisposed) ThrowHelper.ObjectDisposed(nameof(Arena.Heap));
+        if (stack!.Heap.IsDisposed) ThrowHelper.ObjectDisposed(nameof(Arena.Heap));
         if (Environment.CurrentManagedThreadId != stack.OwnerThreadId) ThrowHelper.ScopeWrongThread(stack.OwnerThreadId, "allocate from");
-        if (f->Token != _token) ThrowDisposed();
+        if (f->Token != token) ThrowHelper.ScopeDisposed();
         return (void*)stack.Allocate(f, size, alignment);
     }
 
