@@ -13,7 +13,8 @@ namespace Arena.Generators.Analyzers;
 ///    a local or parameter of type Arena.Scope, through conversions, Ptr indexers and
 ///    .Pointer) or the heap (Heap.Alloc, New, NewArray). Assignments are followed to a fixed
 ///    point, so origins flow through any number of locals.
-/// 2. A return of a value whose scope was opened with <c>using</c> in this method: ARENA101.
+/// 2. A return of a value whose scope was opened with <c>using</c> in this method, or its
+///    store into an out or ref parameter (or a struct one holds): ARENA101.
 /// 3. An assignment of scope memory into a static field or property (directly, or into a
 ///    struct held by one): ARENA102.
 /// 4. An assignment of scope memory into a field or property reached through
@@ -158,6 +159,11 @@ public sealed class ScopeEscapeAnalyzer : DiagnosticAnalyzer
         private void CheckStore(ISimpleAssignmentOperation assign)
         {
             if (OriginOf(assign.Value) is not ISymbol scope) return;
+            if (scope is ILocalSymbol local && _usingScopes.Contains(local) && RefParameterHolder(assign.Target) is not null)
+            {
+                Report(ScopeEscapeDescriptors.ReturnedFromScopeMethod, assign.Syntax, Describe(assign.Value), scope.Name);
+                return;
+            }
             if (StaticHolder(assign.Target) is { } holder)
             {
                 Report(ScopeEscapeDescriptors.StoredInStatic, assign.Syntax, Describe(assign.Value), scope.Name,
@@ -189,6 +195,25 @@ public sealed class ScopeEscapeAnalyzer : DiagnosticAnalyzer
                     case IPropertyReferenceOperation p:
                         if (p.Property.IsStatic) return p.Property;
                         return null;
+                    default:
+                        return null;
+                }
+            }
+            return null;
+        }
+
+        /// <summary>The out or ref parameter a store lands in, directly or inside a struct it holds; else null.</summary>
+        private static IParameterSymbol? RefParameterHolder(IOperation target)
+        {
+            for (IOperation? t = target; t is not null;)
+            {
+                switch (t)
+                {
+                    case IParameterReferenceOperation p:
+                        return p.Parameter.RefKind is RefKind.Out or RefKind.Ref ? p.Parameter : null;
+                    case IFieldReferenceOperation { Field.IsStatic: false } f when f.Instance?.Type?.IsValueType == true:
+                        t = f.Instance;
+                        break;
                     default:
                         return null;
                 }

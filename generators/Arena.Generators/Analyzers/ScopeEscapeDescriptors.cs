@@ -16,11 +16,11 @@ internal static class ScopeEscapeDescriptors
     public static readonly DiagnosticDescriptor ReturnedFromScopeMethod = new(
         id: "ARENA101",
         title: "Scope memory returned from the method that opened the scope",
-        messageFormat: "'{0}' points into scope '{1}', which this method disposes before it returns; the caller gets a dangling pointer. Allocate it from the heap, or from a scope the caller passes in.",
+        messageFormat: "'{0}' points into scope '{1}', which this method disposes before it returns; the caller gets a dangling pointer (returned, or through an out or ref parameter). Allocate it from the heap, or from a scope the caller passes in.",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Warning,
         isEnabledByDefault: true,
-        description: "Memory from Scope.New, NewArray or NewSpan is freed when its scope is disposed. A scope opened with `using` in a method is disposed when the method returns, so returning a pointer into it always dangles.");
+        description: "Memory from Scope.New, NewArray or NewSpan is freed when its scope is disposed. A scope opened with `using` in a method is disposed when the method returns, so returning a pointer into it, or handing it out through an out or ref parameter, always dangles.");
 
     public static readonly DiagnosticDescriptor StoredInStatic = new(
         id: "ARENA102",

@@ -88,6 +88,14 @@ public class ScopeEscapeAnalyzerTests
                     Ptr<Node> h = heap.Alloc<Node>();
                     return b ? h : scope.New<Node>();                  // ARENA101
                 }
+                public static void ThroughParameters(Heap heap, out Ptr<Node> result, ref Holder holder, Holder copy)
+                {
+                    using var scope = heap.Scope();
+                    result = scope.New<Node>();                        // ARENA101
+                    holder.P = scope.New<Node>();                      // ARENA101
+                    copy.P = scope.New<Node>();
+                }
+                public static void OutFromCallerScope(Scope scope, out Ptr<Node> result) => result = scope.New<Node>();
                 public static Ptr<Node> Reassigned(Heap heap)
                 {
                     using var scope = heap.Scope();
