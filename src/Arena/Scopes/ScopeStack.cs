@@ -346,6 +346,7 @@ internal sealed unsafe class ScopeStack
             {
                 Debug.Assert(attached == f->AttachedBytes, "AttachedBytes == Σ chain + large");
                 Debug.Assert(f->Current == null || (f->Bump >= f->Current->Base && f->Bump <= f->End), "Current.Base <= Bump <= End");
+                Debug.Assert(f->Limit == 0 || (f->Limit == f->End && !_checked), "Limit ∈ {End, 0}, and 0 in checked mode");
                 inuse += attached;
             }
             else
