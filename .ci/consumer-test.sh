@@ -47,6 +47,7 @@ using System.Runtime.CompilerServices;
 using Arena;
 
 using var heap = new Heap();
+using var scope = heap.Scope();       // a mutator region: New allocates collected objects
 Ptr<Node> root = heap.New<Node>();
 Ptr<Node> child = heap.Alloc<Node>();
 root.Value.Left = child;          // generated property: runs the write barrier
@@ -71,8 +72,15 @@ Check(Info<Node>.Name == "Consumer.Node", "Name");
 Check(Info<Node>.TypeId == ArenaLayout.TypeIdOf("Consumer.Node"), "TypeId");
 
 Console.WriteLine($"Node: size {Info<Node>.Size}, class {Info<Node>.SizeClass}, map 0x{Info<Node>.Map[0]:x}, left.item {root.Value.Left.Value.Item}");
+using (Root<Node> keep = heap.Root(root))
+{
+    heap.Collect();
+    Check(heap.GetStats().HeapObjects == 2, "the rooted object and the manual one survive a collection");
+    Check(root.Value.Left.Value.Item == 7, "the child is intact after the collection");
+}
 heap.Free(child);
-heap.Free(root);
+heap.Collect();
+Check(heap.GetStats().HeapObjects == 0, "unrooted, the collected object is freed");
 return failures == 0 ? 0 : 1;
 
 static class Info<T> where T : unmanaged, IArenaType<T>

@@ -45,11 +45,9 @@ public unsafe class CollectorBenchmarks
 
     private static Root<GcTreeNode> Build(Heap heap)
     {
-        heap.EnterMutator();
+        using Scope scope = heap.Scope();
         heap.GCPercent = -1;
-        Root<GcTreeNode> root = heap.Root(Tree(heap, Depth));
-        heap.ExitMutator();
-        return root;
+        return heap.Root(Tree(heap, Depth));
     }
 
     private static Ptr<GcTreeNode> Tree(Heap heap, int d)

@@ -29,15 +29,17 @@ public unsafe class TypedAllocBenchmarks
     public void Setup()
     {
         _heap = new Heap();
-        _heap.EnterMutator();     // New allocates collected objects: this thread is a mutator
+        _scope = _heap.Scope();   // New allocates collected objects: this thread is a mutator
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        _heap.ExitMutator();
+        _scope.Dispose();
         _heap.Dispose();
     }
+
+    private Scope _scope;
 
     // Baseline: the untyped entry point, the size known only as an argument (a size-to-class
     // table lookup per call), zeroed by hand so it does the same work as the typed paths.

@@ -125,7 +125,7 @@ public sealed unsafe partial class Heap
 
     /// <summary>
     /// Go's GOGC: a collection starts when collected allocation since the last one reaches
-    /// GCPercent percent of the live heap (plus roots); at least every 4 MiB. -1 turns pacing
+    /// GCPercent percent of the live heap (plus roots), and at least 4 MiB × GCPercent / 100. -1 turns pacing
     /// off (MemoryLimit and Collect still collect). Default 100.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Less than -1.</exception>

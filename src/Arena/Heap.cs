@@ -89,7 +89,7 @@ public sealed unsafe partial class Heap : IDisposable
         for (int k = 0; k < SlabClass.KindCount; k++)
             for (int c = 1; c < SizeClassTable.Count; c++)
                 _centrals[SlabClass.Of(c, (SlabKind)k)] = new Central(_pages, c, (SlabKind)k);
-        Collector = new Collector.Collector(this);
+        Collector = new Collector.Collector(this) { ScopeRanges = VisitScopeRanges };
     }
 
     /// <summary>The options this heap was created with.</summary>
@@ -423,7 +423,7 @@ public sealed unsafe partial class Heap : IDisposable
 
     /// <summary>
     /// Gives back what can be given back now: the calling thread's current slabs return to
-    /// the central lists, frees from other threads are merged, empty slabs go back to the
+    /// the central lists, its cache of free scope chunks to the page heap, frees from other threads are merged, empty slabs go back to the
     /// page heap and wholly free chunks to the operating system. Returns the bytes released.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The heap was disposed.</exception>
@@ -433,6 +433,7 @@ public sealed unsafe partial class Heap : IDisposable
         ThreadCache? cache = t_cache;
         if (cache != null && cache.Heap == this) ReleaseCurrentSlabs(cache.Block, collectedOnly: false);
         for (int c = 0; c < SlabClass.Count; c++) _centrals[c]?.Trim();
+        TrimScopeCache();
         return _pages.ReleaseFreeChunks();
     }
 
@@ -497,6 +498,7 @@ public sealed unsafe partial class Heap : IDisposable
         objects = allMallocs - allFrees;
         long inuse = _pages.InuseBytes, sys = _pages.SysBytes;
         CollectorStats gc = includeCollector ? Collector.Snapshot() : default;
+        var scopes = ScopeStats();
         return new HeapStats
         {
             NumGC = gc.NumGC,
@@ -519,6 +521,11 @@ public sealed unsafe partial class Heap : IDisposable
             Mallocs = allMallocs,
             Frees = allFrees,
             BySize = bySize,
+            StackInuse = scopes.Inuse,
+            StackSys = scopes.Sys,
+            ScopesOpened = scopes.Opened,
+            OpenScopes = scopes.Open,
+            ScopeSafepoints = scopes.Safepoints,
         };
     }
 
@@ -543,6 +550,7 @@ public sealed unsafe partial class Heap : IDisposable
             _caches = null;
         }
         Collector.Shutdown();
+        DisposeScopes();
         _pages.DisposeAll();
     }
 }

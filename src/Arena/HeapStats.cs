@@ -51,6 +51,22 @@ public readonly record struct HeapStats
     public bool PendingCollection { get; init; }
     /// <summary>While a collection is pending: mutator threads (open scopes) that have not yet reached a safepoint.</summary>
     public int MutatorsNotParked { get; init; }
+    /// <summary>
+    /// Bytes of chunks and large runs attached to open scopes, all threads. Included in
+    /// HeapInuse (Go counts stacks apart from the heap). Go: StackInuse.
+    /// </summary>
+    public long StackInuse { get; init; }
+    /// <summary>
+    /// Bytes of scope memory held by all threads: open scopes, the first chunk each depth
+    /// keeps while closed, and per-thread chunk caches. Go: StackSys.
+    /// </summary>
+    public long StackSys { get; init; }
+    /// <summary>Scopes opened over the heap's life, all threads. Objects allocated in scopes are not counted in Mallocs.</summary>
+    public long ScopesOpened { get; init; }
+    /// <summary>Scopes open now, all threads.</summary>
+    public long OpenScopes { get; init; }
+    /// <summary>Safepoints passed by disposing an outermost scope, all threads.</summary>
+    public long ScopeSafepoints { get; init; }
 }
 
 /// <summary>Allocation counts of one size class. Go: MemStats.BySize's element.</summary>

@@ -33,35 +33,36 @@ public static unsafe class ArenaGcBinaryTrees
     public static string Run(int n, out HeapStats stats)
     {
         using var heap = new Heap();
-        int maxDepth = BinaryTreesOutput.MaxDepth(n);
+        int maxDepth = BinaryTreesOutput.EffectiveMaxDepth(n);
         var sb = new StringBuilder();
-        heap.EnterMutator();
-        try
+        Root<GcTreeNode> longLived;
+        using (heap.Scope())
         {
             sb.Append(BinaryTreesOutput.StretchLine(maxDepth + 1, Check(Create(heap, maxDepth + 1)))).Append('\n');
             heap.Safepoint();
-            using Root<GcTreeNode> longLived = heap.Root(Create(heap, maxDepth));
-            heap.ExitMutator();
-            for (int d = BinaryTreesOutput.MinDepth; d <= maxDepth; d += 2)
-            {
-                int iterations = BinaryTreesOutput.Iterations(maxDepth, d);
-                long check = 0;
-                int depth = d;
-                Parallel.For(0, iterations,
-                    () => { heap.EnterMutator(); return 0L; },
-                    (_, _, acc) =>
-                    {
-                        acc += Check(Create(heap, depth));
-                        heap.Safepoint();
-                        return acc;
-                    },
-                    acc => { heap.ExitMutator(); Interlocked.Add(ref check, acc); });
-                sb.Append(BinaryTreesOutput.IterationsLine(iterations, d, check)).Append('\n');
-            }
-            heap.EnterMutator();
-            sb.Append(BinaryTreesOutput.LongLivedLine(maxDepth, Check(longLived.Target))).Append('\n');
+            longLived = heap.Root(Create(heap, maxDepth));
         }
-        finally { heap.ExitMutator(); }
+        for (int d = BinaryTreesOutput.MinDepth; d <= maxDepth; d += 2)
+        {
+            int iterations = BinaryTreesOutput.Iterations(d, maxDepth);
+            long check = 0;
+            int depth = d;
+            // Each worker thread holds one scope (it is a mutator) and passes a safepoint
+            // after each tree; the scope closes when the thread's share is done.
+            Parallel.For(0, iterations,
+                () => (Scope: heap.Scope(), Check: 0L),
+                (_, _, local) =>
+                {
+                    local.Check += Check(Create(heap, depth));
+                    heap.Safepoint();
+                    return local;
+                },
+                local => { local.Scope.Dispose(); Interlocked.Add(ref check, local.Check); });
+            sb.Append(BinaryTreesOutput.IterationsLine(iterations, d, check)).Append('\n');
+        }
+        using (heap.Scope())
+            sb.Append(BinaryTreesOutput.LongLivedLine(maxDepth, Check(longLived.Target))).Append('\n');
+        longLived.Dispose();
         stats = heap.GetStats();
         LastPausesNs = heap.Collector.AllPausesNs();
         return sb.ToString();

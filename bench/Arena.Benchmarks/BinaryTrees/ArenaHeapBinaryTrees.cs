@@ -49,13 +49,13 @@ public static unsafe class ArenaHeapBinaryTrees
     public static string Run(int n)
     {
         using var heap = new Heap();
-        int maxDepth = BinaryTreesOutput.MaxDepth(n);
+        int maxDepth = BinaryTreesOutput.EffectiveMaxDepth(n);
         var sb = new StringBuilder();
         sb.Append(BinaryTreesOutput.StretchLine(maxDepth + 1, CreateCheckFree(heap, maxDepth + 1))).Append('\n');
         Ptr<Node> longLived = Create(heap, maxDepth);
         for (int d = BinaryTreesOutput.MinDepth; d <= maxDepth; d += 2)
         {
-            int iterations = BinaryTreesOutput.Iterations(maxDepth, d);
+            int iterations = BinaryTreesOutput.Iterations(d, maxDepth);
             long check = 0;
             int depth = d;
             Parallel.For(0, iterations, () => 0L, (_, _, acc) => acc + CreateCheckFree(heap, depth),

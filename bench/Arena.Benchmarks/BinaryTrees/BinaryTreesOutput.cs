@@ -1,19 +1,40 @@
+using System.Globalization;
 using System.Text;
 
 namespace Arena.Benchmarks.BinaryTrees;
 
 /// <summary>
-/// The Benchmarks Game's binary-trees output, built the same way by every variant, and the
-/// expected text for any depth (the shipped files for depths 10 and 21 are checked against it).
+/// The Benchmarks Game binary-trees task's shape and output, shared by every variant: a
+/// stretch tree of depth max+1, a long-lived tree of depth max, and for each depth
+/// d = 4, 6, …, max, 2^(max − d + 4) trees of depth d built and checked.
 /// </summary>
 public static class BinaryTreesOutput
 {
     public const int MinDepth = 4;
 
-    public static int MaxDepth(int n) => Math.Max(MinDepth + 2, n);
+    /// <summary>The depth actually used: at least MinDepth + 2, as the task requires.</summary>
+    public static int EffectiveMaxDepth(int maxDepth) => Math.Max(MinDepth + 2, maxDepth);
 
-    /// <summary>Trees built at <paramref name="depth"/> for a run of maximum depth <paramref name="maxDepth"/>.</summary>
-    public static int Iterations(int maxDepth, int depth) => 1 << (maxDepth - depth + MinDepth);
+    public static int Iterations(int depth, int maxDepth) => 1 << (maxDepth - depth + MinDepth);
+
+    /// <summary>Number of depth rows: 4, 6, …, maxDepth.</summary>
+    public static int Rows(int maxDepth) => (maxDepth - MinDepth) / 2 + 1;
+
+    public static string Format(int maxDepth, int stretchCheck, long[] rowChecks, int longLivedCheck)
+    {
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"stretch tree of depth {maxDepth + 1}\t check: {stretchCheck}\n");
+        for (int r = 0; r < rowChecks.Length; r++)
+        {
+            int depth = MinDepth + 2 * r;
+            sb.Append(CultureInfo.InvariantCulture, $"{Iterations(depth, maxDepth)}\t trees of depth {depth}\t check: {rowChecks[r]}\n");
+        }
+        sb.Append(CultureInfo.InvariantCulture, $"long lived tree of depth {maxDepth}\t check: {longLivedCheck}\n");
+        return sb.ToString();
+    }
+
+    /// <summary>Splits <paramref name="count"/> items into <paramref name="parts"/> near-equal ranges; the start of <paramref name="part"/>.</summary>
+    public static int PartStart(int count, int parts, int part) => (int)((long)count * part / parts);
 
     public static string StretchLine(int depth, long check) => $"stretch tree of depth {depth}\t check: {check}";
 
@@ -24,19 +45,17 @@ public static class BinaryTreesOutput
     /// <summary>What a correct run prints for <paramref name="n"/>, by formula: a full tree of depth d has 2^(d+1)-1 nodes.</summary>
     public static string Expected(int n)
     {
-        int maxDepth = MaxDepth(n);
-        var sb = new StringBuilder();
-        sb.Append(StretchLine(maxDepth + 1, Nodes(maxDepth + 1))).Append('\n');
-        for (int d = MinDepth; d <= maxDepth; d += 2)
+        int maxDepth = EffectiveMaxDepth(n);
+        var rows = new long[Rows(maxDepth)];
+        for (int r = 0; r < rows.Length; r++)
         {
-            int iterations = Iterations(maxDepth, d);
-            sb.Append(IterationsLine(iterations, d, iterations * Nodes(d))).Append('\n');
+            int depth = MinDepth + 2 * r;
+            rows[r] = Iterations(depth, maxDepth) * Nodes(depth);
         }
-        sb.Append(LongLivedLine(maxDepth, Nodes(maxDepth))).Append('\n');
-        return sb.ToString();
+        return Format(maxDepth, (int)Nodes(maxDepth + 1), rows, (int)Nodes(maxDepth));
     }
 
-    /// <summary>The shipped expected output for <paramref name="n"/>, or null when none ships.</summary>
+    /// <summary>The shipped expected output for <paramref name="n"/> (Data/binarytrees-N.txt), or null when none ships.</summary>
     public static string? Shipped(int n)
     {
         string path = Path.Combine(AppContext.BaseDirectory, "Data", $"binarytrees-{n}.txt");

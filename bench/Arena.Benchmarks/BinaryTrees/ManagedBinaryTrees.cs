@@ -1,55 +1,65 @@
-using System.Text;
-
 namespace Arena.Benchmarks.BinaryTrees;
 
-/// <summary>binary-trees on the .NET GC: class nodes, as the Benchmarks Game's C# programs.</summary>
+/// <summary>
+/// binary-trees with .NET objects: class nodes collected by the .NET GC, as the Benchmarks
+/// Game's C# entries. The peers Arena is measured against.
+/// </summary>
 public static class ManagedBinaryTrees
 {
-    private sealed class Node
+    private sealed class TreeNode(TreeNode? left, TreeNode? right)
     {
-        public Node? Left, Right;
+        private readonly TreeNode? _left = left;
+        private readonly TreeNode? _right = right;
 
-        public static Node Create(int depth)
-            => depth == 0 ? new Node() : new Node { Left = Create(depth - 1), Right = Create(depth - 1) };
+        public static TreeNode Create(int depth)
+            => depth == 0 ? new TreeNode(null, null) : new TreeNode(Create(depth - 1), Create(depth - 1));
 
-        public int Check() => Left is null ? 1 : 1 + Left.Check() + Right!.Check();
+        public int Check() => _left == null ? 1 : 1 + _left.Check() + _right!.Check();
     }
 
-    /// <summary>One thread.</summary>
-    public static string RunSingleThreaded(int n)
+    /// <summary>One thread. Returns the task's exact output text.</summary>
+    public static string RunSingleThreaded(int maxDepth)
     {
-        int maxDepth = BinaryTreesOutput.MaxDepth(n);
-        var sb = new StringBuilder();
-        sb.Append(BinaryTreesOutput.StretchLine(maxDepth + 1, Node.Create(maxDepth + 1).Check())).Append('\n');
-        Node longLived = Node.Create(maxDepth);
-        for (int d = BinaryTreesOutput.MinDepth; d <= maxDepth; d += 2)
+        maxDepth = BinaryTreesOutput.EffectiveMaxDepth(maxDepth);
+        int stretch = TreeNode.Create(maxDepth + 1).Check();
+        TreeNode longLived = TreeNode.Create(maxDepth);
+        var rows = new long[BinaryTreesOutput.Rows(maxDepth)];
+        for (int r = 0; r < rows.Length; r++)
         {
-            int iterations = BinaryTreesOutput.Iterations(maxDepth, d);
+            int depth = BinaryTreesOutput.MinDepth + 2 * r;
+            int n = BinaryTreesOutput.Iterations(depth, maxDepth);
             long check = 0;
-            for (int i = 0; i < iterations; i++) check += Node.Create(d).Check();
-            sb.Append(BinaryTreesOutput.IterationsLine(iterations, d, check)).Append('\n');
+            for (int i = 0; i < n; i++) check += TreeNode.Create(depth).Check();
+            rows[r] = check;
         }
-        sb.Append(BinaryTreesOutput.LongLivedLine(maxDepth, longLived.Check())).Append('\n');
-        return sb.ToString();
+        return BinaryTreesOutput.Format(maxDepth, stretch, rows, longLived.Check());
     }
 
-    /// <summary>Every core: the iterations of each depth spread over the thread pool.</summary>
-    public static string RunParallel(int n)
+    /// <summary>
+    /// Every core: each row's trees split evenly across the processors (the fastest .NET
+    /// entries parallelise across depths and iterations the same way). Returns the exact output.
+    /// </summary>
+    public static string RunParallel(int maxDepth)
     {
-        int maxDepth = BinaryTreesOutput.MaxDepth(n);
-        var sb = new StringBuilder();
-        sb.Append(BinaryTreesOutput.StretchLine(maxDepth + 1, Node.Create(maxDepth + 1).Check())).Append('\n');
-        Node longLived = Node.Create(maxDepth);
-        for (int d = BinaryTreesOutput.MinDepth; d <= maxDepth; d += 2)
+        maxDepth = BinaryTreesOutput.EffectiveMaxDepth(maxDepth);
+        int stretch = TreeNode.Create(maxDepth + 1).Check();
+        TreeNode longLived = TreeNode.Create(maxDepth);
+        var rows = new long[BinaryTreesOutput.Rows(maxDepth)];
+        int parts = Environment.ProcessorCount;
+        for (int r = 0; r < rows.Length; r++)
         {
-            int iterations = BinaryTreesOutput.Iterations(maxDepth, d);
+            int depth = BinaryTreesOutput.MinDepth + 2 * r;
+            int n = BinaryTreesOutput.Iterations(depth, maxDepth);
             long check = 0;
-            int depth = d;
-            Parallel.For(0, iterations, () => 0L, (_, _, acc) => acc + Node.Create(depth).Check(),
-                acc => Interlocked.Add(ref check, acc));
-            sb.Append(BinaryTreesOutput.IterationsLine(iterations, d, check)).Append('\n');
+            Parallel.For(0, Math.Min(parts, n), part =>
+            {
+                int from = BinaryTreesOutput.PartStart(n, parts, part), to = BinaryTreesOutput.PartStart(n, parts, part + 1);
+                long local = 0;
+                for (int i = from; i < to; i++) local += TreeNode.Create(depth).Check();
+                Interlocked.Add(ref check, local);
+            });
+            rows[r] = check;
         }
-        sb.Append(BinaryTreesOutput.LongLivedLine(maxDepth, longLived.Check())).Append('\n');
-        return sb.ToString();
+        return BinaryTreesOutput.Format(maxDepth, stretch, rows, longLived.Check());
     }
 }

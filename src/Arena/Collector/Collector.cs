@@ -34,7 +34,8 @@
 //      SIMD kernel (MarkBits.Simd.cs); empty slabs and dead large objects go back to the
 //      page heap. Eager, not lazy as Go's: the world is stopped anyway, the bitmap swap
 //      costs a few vector instructions per slab, and no sweep generations are needed.
-//   6. Pace: NextGC = live + (live + roots) × GCPercent / 100, at least 4 MiB.
+//   6. Pace: NextGC = live + (live + roots) × GCPercent / 100, at least
+//      4 MiB × GCPercent / 100 (Go's heapMinimum).
 //   7. Start the world: clear Pending, wake the parked mutators.
 //
 // Objects allocated during a cycle: none are, by collected allocation, since every
@@ -56,7 +57,7 @@ namespace Arena.Collector;
 /// <summary>A heap's mark-sweep collector, pacer and safepoint protocol. Go: mgc.go.</summary>
 internal sealed unsafe class Collector
 {
-    /// <summary>Smallest NextGC. Go: heapMinimum (4 MiB at GOGC=100).</summary>
+    /// <summary>Smallest NextGC at GCPercent 100, scaled by GCPercent / 100. Go: defaultHeapMinimum.</summary>
     public const long MinimumGoal = 4L << 20;
 
     private readonly Heap _heap;
@@ -289,7 +290,8 @@ internal sealed unsafe class Collector
         int percent = Volatile.Read(ref _gcPercent);
         long live = Volatile.Read(ref _heapLive);
         long roots = RootBytes();
-        long goal = percent < 0 ? long.MaxValue : Math.Max(MinimumGoal, live + (live + roots) * percent / 100);
+        // Go: heapMinimum = 4 MiB × GOGC/100, so GCPercent 0 collects at every refill.
+        long goal = percent < 0 ? long.MaxValue : Math.Max(MinimumGoal * percent / 100, live + (live + roots) * percent / 100);
         Volatile.Write(ref _nextGC, goal);
     }
 

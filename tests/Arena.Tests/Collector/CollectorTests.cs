@@ -39,7 +39,7 @@ public unsafe class CollectorTests
     public void Unreachable_objects_are_freed_and_rooted_ones_kept()
     {
         using var heap = new Heap();
-        using (new Mutator(heap))
+        using (heap.Scope())
         {
             using Root<GcNode> root = heap.Root(List(heap, 1000));
             List(heap, 5000);                                    // garbage
@@ -62,7 +62,7 @@ public unsafe class CollectorTests
     public void Interior_pointers_keep_their_object()
     {
         using var heap = new Heap();
-        using var _ = new Mutator(heap);
+        using var _ = heap.Scope();
         Ptr<GcNode> n = NewNode(heap, 7);
         using Root<GcLeaf> interior = heap.Root(new Ptr<GcLeaf>((GcLeaf*)((byte*)n.Pointer + 16)));
         heap.Collect();
@@ -74,7 +74,7 @@ public unsafe class CollectorTests
     public void A_ten_million_node_list_is_marked_without_recursion()
     {
         using var heap = new Heap();
-        using var _ = new Mutator(heap);
+        using var _ = heap.Scope();
         heap.GCPercent = -1;
         using Root<GcNode> root = heap.Root(List(heap, 10_000_000));
         heap.Collect();
@@ -87,7 +87,7 @@ public unsafe class CollectorTests
     public void Manual_objects_are_roots_and_are_never_collected()
     {
         using var heap = new Heap();
-        using var _ = new Mutator(heap);
+        using var _ = heap.Scope();
         Ptr<GcNode> manual = heap.Alloc<GcNode>();
         manual.Value.Right = List(heap, 100);
         heap.Collect();
@@ -102,7 +102,7 @@ public unsafe class CollectorTests
     public void Arrays_trace_every_element_and_large_ones_are_swept()
     {
         using var heap = new Heap();
-        using var _ = new Mutator(heap);
+        using var _ = heap.Scope();
         Ptr<GcNode> small = heap.NewArray<GcNode>(10);          // 320 B
         Ptr<GcNode> large = heap.NewArray<GcNode>(5000);        // 160 KB
         for (int i = 0; i < 10; i++) small[i].Value.Left = NewNode(heap, i);
@@ -125,7 +125,7 @@ public unsafe class CollectorTests
     public void A_large_traced_object_keeps_what_its_last_word_points_to()
     {
         using var heap = new Heap();
-        using var _ = new Mutator(heap);
+        using var _ = heap.Scope();
         Ptr<GcBig> big = heap.New<GcBig>();
         big.Value.Tail = NewNode(heap, 42);
         using (heap.Root(big))
@@ -142,7 +142,7 @@ public unsafe class CollectorTests
     public void Empty_slabs_go_back_to_the_page_heap()
     {
         using var heap = new Heap();
-        using (new Mutator(heap))
+        using (heap.Scope())
         {
             heap.GCPercent = -1;
             for (int i = 0; i < 100_000; i++) heap.New<GcLeaf>();
@@ -156,7 +156,7 @@ public unsafe class CollectorTests
     public void Pacing_requests_a_collection_that_runs_at_a_safepoint()
     {
         using var heap = new Heap();
-        using var _ = new Mutator(heap);
+        using var _ = heap.Scope();
         Assert.Equal(100, heap.GCPercent);
         Assert.Equal(Arena.Collector.Collector.MinimumGoal, heap.GetStats().NextGC);
         int allocated = 0;
@@ -176,7 +176,7 @@ public unsafe class CollectorTests
     public void Memory_limit_requests_collections_even_with_pacing_off()
     {
         using var heap = new Heap();
-        using var _ = new Mutator(heap);
+        using var _ = heap.Scope();
         heap.GCPercent = -1;
         heap.MemoryLimit = 1 << 20;
         for (int i = 0; i < 100_000 && !heap.GetStats().PendingCollection; i++) heap.New<GcLeaf>();
@@ -194,7 +194,7 @@ public unsafe class CollectorTests
         var e = Assert.Throws<InvalidOperationException>(() => heap.New<GcNode>());
         Assert.Contains("heap.Scope()", e.Message);
         Assert.Throws<InvalidOperationException>(() => heap.NewArray<GcNode>(3));
-        using (new Mutator(heap)) heap.New<GcNode>();
+        using (heap.Scope()) heap.New<GcNode>();
         Assert.Throws<InvalidOperationException>(() => heap.New<GcNode>());
     }
 
@@ -202,7 +202,7 @@ public unsafe class CollectorTests
     public void Free_of_a_collected_object_is_refused_and_the_heap_stays_intact()
     {
         using var heap = new Heap();
-        using var _ = new Mutator(heap);
+        using var _ = heap.Scope();
         Ptr<GcNode> n = NewNode(heap, 3);
         using Root<GcNode> r = heap.Root(n);
         var e = Assert.Throws<InvalidOperationException>(() => heap.Free(n));
@@ -216,7 +216,7 @@ public unsafe class CollectorTests
     public void Roots_can_be_retargeted_and_disposed_twice()
     {
         using var heap = new Heap();
-        using var _ = new Mutator(heap);
+        using var _ = heap.Scope();
         Root<GcNode> r = heap.Root(Ptr<GcNode>.Null);
         Assert.True(r.IsActive);
         r.Target = NewNode(heap, 1);
@@ -238,7 +238,7 @@ public unsafe class CollectorTests
         using var release = new ManualResetEventSlim();
         var mutator = new Thread(() =>
         {
-            using (new Mutator(heap))
+            using (heap.Scope())
             {
                 inRegion.Set();
                 release.Wait();
@@ -259,5 +259,67 @@ public unsafe class CollectorTests
         mutator.Join();
         Assert.Equal(1, heap.GetStats().NumGC);
         Assert.False(heap.GetStats().PendingCollection);
+    }
+}
+
+public unsafe class ScopeRootTests
+{
+    [Fact]
+    public void An_object_referenced_only_from_scope_memory_lives_while_the_scope_is_open()
+    {
+        using var heap = new Heap();
+        using (Scope outer = heap.Scope())
+        {
+            Ptr<Ptr<GcNode>> slot;
+            using (Scope inner = heap.Scope())
+            {
+                slot = inner.New<Ptr<GcNode>>();
+                Ptr<GcNode> n = heap.New<GcNode>();
+                n.Value.Id = 99;
+                slot.Value = n;
+                heap.Collect();
+                Assert.Equal(1, heap.GetStats().HeapObjects);
+                Assert.Equal(99, slot.Value.Value.Id);
+            }
+            heap.Collect();                                  // the inner scope's memory is gone
+            Assert.Equal(0, heap.GetStats().HeapObjects);
+        }
+    }
+
+    [Fact]
+    public void Leaving_the_outermost_scope_is_a_safepoint_that_runs_a_pending_collection()
+    {
+        using var heap = new Heap();
+        using (heap.Scope())
+        {
+            heap.GCPercent = 0;                              // every refill asks for a collection
+            for (int i = 0; i < 10_000; i++) heap.New<GcLeaf>();
+            Assert.True(heap.GetStats().PendingCollection);
+            Assert.Equal(0, heap.GetStats().NumGC);
+        }
+        Assert.Equal(1, heap.GetStats().NumGC);
+        Assert.Equal(0, heap.GetStats().HeapObjects);
+    }
+
+    [Fact]
+    public void A_thread_opening_its_first_scope_waits_for_a_running_collection_and_is_counted()
+    {
+        using var heap = new Heap();
+        using var opened = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var t = new Thread(() =>
+        {
+            using (heap.Scope()) { opened.Set(); release.Wait(); }
+        });
+        t.Start();
+        opened.Wait();
+        var collect = new Thread(heap.Collect);
+        collect.Start();
+        while (!heap.GetStats().PendingCollection) Thread.Sleep(1);
+        Assert.Equal(1, heap.GetStats().MutatorsNotParked);
+        release.Set();                                       // its scope closes: a safepoint
+        collect.Join();
+        t.Join();
+        Assert.Equal(1, heap.GetStats().NumGC);
     }
 }

@@ -23,7 +23,7 @@ public unsafe class ModelTests
     public void Random_operations_agree_with_the_model(int seed, int operations)
     {
         using var heap = new Heap();
-        using var _ = new Mutator(heap);
+        using var _ = heap.Scope();
         Run(heap, seed, operations, checkCounts: true);
     }
 
@@ -37,7 +37,7 @@ public unsafe class ModelTests
         {
             try
             {
-                using var m = new Mutator(heap);
+                using var m = heap.Scope();
                 Run(heap, 100 + t, 60_000, checkCounts: false);
             }
             catch (Exception e) { errors.Enqueue(e); }

@@ -44,7 +44,7 @@ public unsafe class GeneratedPropertyTests
     public void Heap_New_uses_the_generated_class_and_zeroes()
     {
         using var heap = new Heap();
-        using var mutator = new Collector.Mutator(heap);
+        using var mutator = heap.Scope();
         Ptr<Primitives> p = heap.New<Primitives>();
         Assert.Equal(default, p.Value);
         Assert.Equal(0, p.Address % 8);

@@ -1,0 +1,30 @@
+using BenchmarkDotNet.Attributes;
+
+namespace Arena.Benchmarks.BinaryTrees;
+
+/// <summary>
+/// The Benchmarks Game's binary-trees: managed class nodes (single-threaded and parallel)
+/// against Arena with one scope per tree. Each benchmark returns the output text, which
+/// the unit tests check against the expected files.
+/// </summary>
+[Config(typeof(BenchConfig))]
+[BenchmarkCategory(Categories.BinaryTrees)]
+public class BinaryTreesBenchmarks
+{
+    [Params(21)]
+    public int MaxDepth { get; set; }
+
+    // Baseline: the GC's own answer to the same allocation pattern, on every core, as the
+    // fastest .NET entries; run with --gcServer true for the server-GC figure.
+    [Benchmark(Baseline = true)]
+    public string ManagedParallel() => ManagedBinaryTrees.RunParallel(MaxDepth);
+
+    [Benchmark]
+    public string ManagedSingleThreaded() => ManagedBinaryTrees.RunSingleThreaded(MaxDepth);
+
+    [Benchmark]
+    public string ArenaScopePerTree() => ArenaBinaryTrees.Run(MaxDepth);
+
+    [Benchmark]
+    public string ArenaScopePerTreeSingleThreaded() => ArenaBinaryTrees.RunSingleThreaded(MaxDepth);
+}
