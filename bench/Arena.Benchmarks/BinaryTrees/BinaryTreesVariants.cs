@@ -27,6 +27,8 @@ public static class BinaryTreesVariants
     [
         new("dotnet-1t", ".NET GC, one thread", true, ManagedBinaryTrees.RunSingleThreaded, s_none),
         new("dotnet-par", ".NET GC, parallel, server GC", true, ManagedBinaryTrees.RunParallel, s_serverGc),
+        new("arena-scope", "Arena scopes, one per tree, parallel", false, ArenaBinaryTrees.Run, s_none),
+        new("arena-scope-1t", "Arena scopes, one per tree, one thread", false, ArenaBinaryTrees.RunSingleThreaded, s_none),
         new("arena-heap", "Arena heap, Alloc/Free per node, parallel", false, ArenaHeapBinaryTrees.Run, s_none),
         new("arena-gc", "Arena collector, New per node, parallel", false, ArenaGcBinaryTrees.Run, s_none) { Pauses = () => ArenaGcBinaryTrees.LastPausesNs },
     ];
