@@ -90,6 +90,7 @@ public sealed unsafe partial class Heap : IDisposable
             for (int c = 1; c < SizeClassTable.Count; c++)
                 _centrals[SlabClass.Of(c, (SlabKind)k)] = new Central(_pages, c, (SlabKind)k);
         Collector = new Collector.Collector(this) { ScopeRanges = VisitScopeRanges };
+        if (Checked) WriteBarrier.AddCheckedHeap(this);
     }
 
     /// <summary>The options this heap was created with.</summary>
@@ -550,6 +551,7 @@ public sealed unsafe partial class Heap : IDisposable
             _caches = null;
         }
         Collector.Shutdown();
+        if (Checked) WriteBarrier.RemoveCheckedHeap(this);
         DisposeScopes();
         _pages.DisposeAll();
     }

@@ -36,8 +36,37 @@ public static class WriteBarrier
     /// </summary>
     internal static Action<nint, nint>? s_shade;
 
-    /// <summary>Whether stores currently take the slow path.</summary>
+    /// <summary>
+    /// True while a heap in checked mode exists: every store then checks that the new target
+    /// is not memory of a disposed scope (Heap.CheckStore).
+    /// </summary>
+    internal static bool s_checking;
+
+    private static readonly Lock s_checkedLock = new();
+    private static readonly Dictionary<int, Heap> s_checkedHeaps = [];
+
+    /// <summary>Whether a collection is marking (stores shade their targets).</summary>
     public static bool IsMarking => s_marking;
+
+    /// <summary>A checked heap starts validating stores (called by its constructor).</summary>
+    internal static void AddCheckedHeap(Heap heap)
+    {
+        lock (s_checkedLock)
+        {
+            s_checkedHeaps[heap.Id] = heap;
+            s_checking = true;
+        }
+    }
+
+    /// <summary>A checked heap stops validating stores (called by its Dispose).</summary>
+    internal static void RemoveCheckedHeap(Heap heap)
+    {
+        lock (s_checkedLock)
+        {
+            s_checkedHeaps.Remove(heap.Id);
+            s_checking = s_checkedHeaps.Count > 0;
+        }
+    }
 
     /// <summary>
     /// Stores <paramref name="value"/> into <paramref name="slot"/>. While no marking runs this
@@ -49,7 +78,7 @@ public static class WriteBarrier
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Write<T>(ref Ptr<T> slot, Ptr<T> value) where T : unmanaged
     {
-        if (s_marking)
+        if (s_marking | s_checking)
         {
             WriteSlow(ref Unsafe.As<Ptr<T>, nint>(ref slot), value.Address);
             return;
@@ -60,7 +89,17 @@ public static class WriteBarrier
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void WriteSlow(ref nint slot, nint value)
     {
-        s_shade?.Invoke(slot, value);
+        if (s_checking && value != 0) CheckTarget(value);
+        if (s_marking) s_shade?.Invoke(slot, value);
         Volatile.Write(ref slot, value);
+    }
+
+    private static unsafe void CheckTarget(nint value)
+    {
+        Pages.Chunk* chunk = Pages.AddressMap.Lookup((nuint)value);
+        if (chunk == null) return;
+        Heap? heap;
+        lock (s_checkedLock) s_checkedHeaps.TryGetValue(chunk->HeapId, out heap);
+        heap?.CheckStore((void*)value);
     }
 }

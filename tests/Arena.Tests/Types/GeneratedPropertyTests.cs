@@ -66,7 +66,10 @@ public unsafe class GeneratedPropertyTests
         var second = new Ptr<Node>((Node*)0x2000);
         try
         {
-            WriteBarrier.s_shade = (o, n) => calls.Add((o, n));
+            // The hook is process-wide: record this thread's stores only, not those of tests
+            // running in parallel while the flag is on.
+            int me = Environment.CurrentManagedThreadId;
+            WriteBarrier.s_shade = (o, n) => { if (Environment.CurrentManagedThreadId == me) calls.Add((o, n)); };
             node.Left = first;
             Assert.Empty(calls);
             Assert.False(WriteBarrier.IsMarking);
