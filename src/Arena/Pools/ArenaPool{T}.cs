@@ -60,7 +60,8 @@
 //   is frozen and its Active was seen 0 after the barrier (trim)
 //
 // Concurrency: Rent and Return are thread-safe and lock-free; any thread may return
-// what another rented. Trim takes a lock against other trims. Dispose must not run
+// what another rented. Both check that the heap is alive (a disposed heap's memory is
+// gone, and so are the pooled objects) before touching any object. Trim takes a lock against other trims. Dispose must not run
 // concurrently with Rent; a Return after Dispose frees the object to the heap.
 // Two threads returning the same object at the same instant race on the header; the
 // check catches every double return that is ordered, and checked mode (which tracks
@@ -205,7 +206,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
             if (l.Owner == this)
             {
                 Volatile.Write(ref l.Active, 1);
-                if (Volatile.Read(ref _frozen) == 0)
+                if (Volatile.Read(ref _frozen) == 0 && !_heap.IsDisposed)
                 {
                     nint p = l.Private;
                     if (p != 0)
@@ -243,6 +244,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
     private Ptr<T> RentSlow()
     {
         if (_disposed) ThrowHelper.ObjectDisposed(nameof(ArenaPool<T>));
+        if (_heap.IsDisposed) ThrowHelper.ObjectDisposed(nameof(Heap));
         nint p = 0;
         if (_slot >= 0)
         {
@@ -294,7 +296,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
     {
         nint p = item.Address;
         ulong rented = _cookie ^ (ulong)p;
-        if ((p & MinPageMask) == 0 || *(ulong*)(p - 8) != rented)
+        if ((p & MinPageMask) == 0 || _heap.IsDisposed || *(ulong*)(p - 8) != rented)
         {
             ReturnSlow(p);
             return;
@@ -338,9 +340,9 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
     {
         string type = typeof(T).Name;
         if (p == 0) PoolThrowHelper.NullReturned(type);
+        if (_heap.IsDisposed) ThrowHelper.ObjectDisposed(nameof(Heap));
         Chunk* chunk = AddressMap.Lookup((nuint)p);
         if (chunk == null) PoolThrowHelper.NotFromPool(p, type, "it is not Arena heap memory");
-        if (_heap.IsDisposed) ThrowHelper.ObjectDisposed(nameof(Heap));
         if (_heap.Pages.Owning((nuint)p) == null) PoolThrowHelper.NotFromPool(p, type, "it belongs to another heap");
         if ((nuint)p - chunk->Base < (nuint)_headerSize) PoolThrowHelper.NotFromPool(p, type, "it is not an object this pool allocated");
         ulong header = *(ulong*)(p - 8);
@@ -509,6 +511,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
                     foreach (long epoch in _rented.Values) if (epoch < _epoch) aged++;
                 }
                 if (aged > 0) Report(new PoolLeakReport(typeof(T), aged, PoolLeakTrigger.Trim, this));
+                else LastLeakReport = null;
             }
             _epoch++;
             AssertValid();
@@ -523,8 +526,8 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
     }
 
     /// <summary>
-    /// In checked mode, the last leak this pool reported (from <see cref="Trim"/> or
-    /// <see cref="Dispose"/>); null when none was found, and always null outside checked mode.
+    /// In checked mode, the leak found by the latest <see cref="Trim"/> or <see cref="Dispose"/>;
+    /// null when that found none, and always null outside checked mode.
     /// </summary>
     public PoolLeakReport? LastLeakReport { get; private set; }
 

@@ -25,17 +25,9 @@ internal sealed class SharedRing<TItem>
         public long Sequence;
     }
 
-    // Head and tail on cache lines of their own: pushers and poppers do not share a line.
-    [StructLayout(LayoutKind.Explicit, Size = 192)]
-    private struct Positions
-    {
-        [FieldOffset(64)] public long Head;   // next pop
-        [FieldOffset(128)] public long Tail;  // next push
-    }
-
     private readonly Slot[] _slots;
     private readonly int _mask;
-    private Positions _pos;
+    private RingPositions _pos;
 
     /// <param name="capacity">A power of two, at least 2.</param>
     public SharedRing(int capacity)
@@ -110,4 +102,17 @@ internal sealed class SharedRing<TItem>
             }
         }
     }
+}
+
+/// <summary>
+/// A ring's head and tail, each on a cache line of its own so pushers and poppers do not
+/// share a line (outside the generic ring: generic types cannot have explicit layout).
+/// </summary>
+[StructLayout(LayoutKind.Explicit, Size = 192)]
+internal struct RingPositions
+{
+    /// <summary>Next pop.</summary>
+    [FieldOffset(64)] public long Head;
+    /// <summary>Next push.</summary>
+    [FieldOffset(128)] public long Tail;
 }
