@@ -24,6 +24,7 @@ public static class BinaryTreesVariants
         new("dotnet-1t", ".NET GC, one thread", true, ManagedBinaryTrees.RunSingleThreaded, s_none),
         new("dotnet-par", ".NET GC, parallel, server GC", true, ManagedBinaryTrees.RunParallel, s_serverGc),
         new("arena-heap", "Arena heap, Alloc/Free per node, parallel", false, ArenaHeapBinaryTrees.Run, s_none),
+        new("arena-pool", "Arena typed pool, Rent/Return per node, parallel", false, ArenaPoolBinaryTrees.Run, s_none),
     ];
 
     public static BinaryTreesVariant? Find(string name) => All.FirstOrDefault(v => v.Name == name);
