@@ -14,8 +14,8 @@ public static unsafe class ArenaPoolBinaryTrees
         public Ptr<Node> Left, Right;
     }
 
-    /// <summary>The shared ring holds a depth-19 tree's worth of nodes; the rest go back to the heap.</summary>
-    private const int Capacity = 1 << 20;
+    /// <summary>The shared ring holds a depth-15 tree's worth of nodes (1 MiB of ring); the rest go back to the heap.</summary>
+    private const int Capacity = 1 << 16;
 
     private static Ptr<Node> Create(ArenaPool<Node> pool, int depth)
     {
