@@ -107,11 +107,13 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
     {
         ObjectPoolLocal[]? locals = PoolLocals.t_objectLocals;
         int slot = _slot;
+        ObjectPoolLocal? mine = null;
         if (locals != null && (uint)slot < (uint)locals.Length)
         {
             ObjectPoolLocal l = locals[slot];
             if (l.Owner == this)
             {
+                mine = l;
                 Volatile.Write(ref l.Active, 1);
                 if (Volatile.Read(ref _frozen) == 0)
                 {
@@ -136,17 +138,18 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
                 Volatile.Write(ref l.Active, 0);
             }
         }
-        return GetSlow();
+        return GetSlow(mine);
     }
 
+    /// <param name="local">The calling thread's local when the fast path found it (saves a second thread-static read).</param>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private T GetSlow()
+    private T GetSlow(ObjectPoolLocal? local)
     {
         if (_disposed) ThrowHelper.ObjectDisposed(nameof(ArenaObjectPool<T>));
         if (Checked) Interlocked.Increment(ref _outstanding);
         if (_slot >= 0)
         {
-            ObjectPoolLocal l = LocalForThread();
+            ObjectPoolLocal l = local ?? LocalForThread();
             if (Enter(l))
             {
                 object? o = l.Private;
@@ -178,11 +181,13 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
         }
         ObjectPoolLocal[]? locals = PoolLocals.t_objectLocals;
         int slot = _slot;
+        ObjectPoolLocal? mine = null;
         if (locals != null && (uint)slot < (uint)locals.Length)
         {
             ObjectPoolLocal l = locals[slot];
             if (l.Owner == this)
             {
+                mine = l;
                 Volatile.Write(ref l.Active, 1);
                 if (Volatile.Read(ref _frozen) == 0)
                 {
@@ -205,7 +210,7 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
                 Volatile.Write(ref l.Active, 0);
             }
         }
-        ReturnSlow(obj);
+        ReturnSlow(obj, mine);
     }
 
     /// <summary>A returned object the pool will not keep: a null is an error, the rest are disposed when disposable.</summary>
@@ -217,8 +222,10 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
         DisposeItem(obj);
     }
 
+    /// <param name="obj">The object, which the policy agreed to keep.</param>
+    /// <param name="local">The calling thread's local when the fast path found it (saves a second thread-static read).</param>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ReturnSlow(T obj)
+    private void ReturnSlow(T obj, ObjectPoolLocal? local)
     {
         if (Checked) Interlocked.Decrement(ref _outstanding);
         if (_disposed)
@@ -228,7 +235,7 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
         }
         if (_slot >= 0)
         {
-            ObjectPoolLocal l = LocalForThread();
+            ObjectPoolLocal l = local ?? LocalForThread();
             if (Enter(l))
             {
                 bool kept = true;

@@ -200,11 +200,13 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
     {
         PoolLocal[]? locals = PoolLocals.t_structLocals;
         int slot = _slot;
+        PoolLocal? mine = null;
         if (locals != null && (uint)slot < (uint)locals.Length)
         {
             PoolLocal l = locals[slot];
             if (l.Owner == this)
             {
+                mine = l;
                 Volatile.Write(ref l.Active, 1);
                 if (Volatile.Read(ref _frozen) == 0 && !_heap.IsDisposed)
                 {
@@ -228,7 +230,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
                 Volatile.Write(ref l.Active, 0);
             }
         }
-        return RentSlow();
+        return RentSlow(mine);
     }
 
     /// <summary>Marks <paramref name="p"/> rented and zeroes it.</summary>
@@ -240,15 +242,16 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
         return new Ptr<T>((T*)p);
     }
 
+    /// <param name="local">The calling thread's local when the fast path found it (saves a second thread-static read).</param>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private Ptr<T> RentSlow()
+    private Ptr<T> RentSlow(PoolLocal? local)
     {
         if (_disposed) ThrowHelper.ObjectDisposed(nameof(ArenaPool<T>));
         if (_heap.IsDisposed) ThrowHelper.ObjectDisposed(nameof(Heap));
         nint p = 0;
         if (_slot >= 0)
         {
-            PoolLocal l = LocalForThread();
+            PoolLocal l = local ?? LocalForThread();
             if (Enter(l))
             {
                 p = TakeLocalOrRefill(l);
@@ -304,11 +307,13 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
         *(ulong*)(p - 8) = rented ^ StateFlip;
         PoolLocal[]? locals = PoolLocals.t_structLocals;
         int slot = _slot;
+        PoolLocal? mine = null;
         if (locals != null && (uint)slot < (uint)locals.Length)
         {
             PoolLocal l = locals[slot];
             if (l.Owner == this)
             {
+                mine = l;
                 Volatile.Write(ref l.Active, 1);
                 if (Volatile.Read(ref _frozen) == 0)
                 {
@@ -331,7 +336,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
                 Volatile.Write(ref l.Active, 0);
             }
         }
-        ReturnPooled(p);
+        ReturnPooled(p, mine);
     }
 
     /// <summary>The header did not say "rented here" at first sight, or could not be read without a lookup.</summary>
@@ -352,12 +357,14 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
             PoolThrowHelper.NotFromPool(p, type, "it came from Heap.Alloc, another pool, or points inside an object, or the pool already gave it back to the heap");
         // A page-aligned object of this pool: the fast path could not read its header safely.
         *(ulong*)(p - 8) = rented ^ StateFlip;
-        ReturnPooled(p);
+        ReturnPooled(p, null);
     }
 
     /// <summary>Files a validated object whose header already says Pooled, when the fast path could not.</summary>
+    /// <param name="p">The object.</param>
+    /// <param name="local">The calling thread's local when the fast path found it (saves a second thread-static read).</param>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ReturnPooled(nint p)
+    private void ReturnPooled(nint p, PoolLocal? local)
     {
         if (_rented is not null)
         {
@@ -373,7 +380,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
         }
         if (_slot >= 0)
         {
-            PoolLocal l = LocalForThread();
+            PoolLocal l = local ?? LocalForThread();
             if (Enter(l))
             {
                 if (l.Private == 0) l.Private = p;
