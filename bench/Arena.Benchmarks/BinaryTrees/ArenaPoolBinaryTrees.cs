@@ -17,6 +17,9 @@ public static unsafe class ArenaPoolBinaryTrees
     /// <summary>The shared ring holds a depth-15 tree's worth of nodes (1 MiB of ring); the rest go back to the heap.</summary>
     private const int Capacity = 1 << 16;
 
+    /// <summary>Each thread keeps a depth-15 tree's worth of nodes itself: most trees are rebuilt from the thread's own stack.</summary>
+    private const int LocalCapacity = 1 << 16;
+
     private static Ptr<Node> Create(ArenaPool<Node> pool, int depth)
     {
         Ptr<Node> n = pool.Rent();
@@ -54,7 +57,7 @@ public static unsafe class ArenaPoolBinaryTrees
     public static string Run(int n)
     {
         using var heap = new Heap();
-        using var pool = new ArenaPool<Node>(heap, Capacity);
+        using var pool = new ArenaPool<Node>(heap, Capacity, LocalCapacity);
         int maxDepth = BinaryTreesOutput.MaxDepth(n);
         var sb = new StringBuilder();
         sb.Append(BinaryTreesOutput.StretchLine(maxDepth + 1, CreateCheckReturn(pool, maxDepth + 1))).Append('\n');

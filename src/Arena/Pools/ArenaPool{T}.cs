@@ -2,7 +2,7 @@
 //
 // Arena's struct pool follows Go's sync.Pool (runtime/../sync/pool.go). Glossary:
 //
-//   local        per thread and pool: a private slot and a stack of LocalStackSize
+//   local        per thread and pool: a private slot and a stack of LocalCapacity
 //                object addresses. Only its thread touches it. Go: poolLocal
 //                (private, and the owner's end of shared).    PoolLocals.cs
 //   shared       per pool: a bounded lock-free ring that threads spill half a full
@@ -19,7 +19,7 @@
 //      index it with the pool's slot; check the local is this pool's.
 //   2. Mark the local active (a plain store), check the pool is not frozen (a plain
 //      load), take the private object or pop the stack. No lock, no atomic.
-//   3. Empty: refill the stack with up to Batch objects from the shared ring.
+//   3. Empty: refill the stack with up to half a stack from the shared ring.
 //   4. The ring is empty: take one from the victim ring, else allocate one from the
 //      heap (header + object, one heap object).
 //   5. Write the header's Rented state and zero the object.
@@ -55,7 +55,7 @@
 //
 // Invariants
 //   header(p) == Pooled  ⇔  p is in exactly one local, the shared ring or the victim ring
-//   retained ≤ 2·Capacity (rings) + threads·(1 + LocalStackSize)
+//   retained ≤ 2·Capacity (rings) + threads·(1 + LocalCapacity)
 //   a local's contents change only while its Active == 1 (owner) or while the pool
 //   is frozen and its Active was seen 0 after the barrier (trim)
 //
@@ -100,11 +100,8 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
     /// <summary>Largest <see cref="Capacity"/>.</summary>
     public const int MaxCapacity = 1 << 24;
 
-    /// <summary>Objects a thread keeps on its own stack, besides its private slot.</summary>
+    /// <summary>Default <see cref="LocalCapacity"/>.</summary>
     public const int LocalStackSize = 16;
-
-    /// <summary>Objects moved at once between a thread's stack and the shared ring.</summary>
-    private const int Batch = LocalStackSize / 2;
 
     /// <summary>The header may be read without a lookup when it lies in the object's 4 KiB page.</summary>
     private const nint MinPageMask = 4096 - 1;
@@ -121,6 +118,9 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
     private readonly int _allocAlignment;
     private readonly int _headerSize;
     private readonly bool _checked;
+    private readonly int _localCapacity;
+    /// <summary>Objects moved at once between a thread's stack and the shared ring: half a stack.</summary>
+    private readonly int _batch;
 
     /// <summary>
     /// 0: locals are in use. 1: a trim is draining locals, or the pool is disposed; an
@@ -148,15 +148,26 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
     /// <param name="heap">The heap objects come from and go back to.</param>
     /// <param name="capacity">
     /// Objects the shared ring holds, rounded up to a power of two (at least 2). Besides the
-    /// ring, each thread keeps up to 1 + <see cref="LocalStackSize"/> objects, and the victim
+    /// ring, each thread keeps up to 1 + <paramref name="localCapacity"/> objects, and the victim
     /// ring up to the same capacity until the next trim. What does not fit goes back to the heap.
     /// </param>
+    /// <param name="localCapacity">
+    /// Objects each thread keeps on its own stack, besides its private slot (at least 2). A
+    /// larger stack suits threads that return many objects and rent them again themselves.
+    /// </param>
     /// <exception cref="ArgumentNullException"><paramref name="heap"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is not between 1 and <see cref="MaxCapacity"/>.</exception>
-    public ArenaPool(Heap heap, int capacity = DefaultCapacity)
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="capacity"/> is not between 1 and <see cref="MaxCapacity"/>, or
+    /// <paramref name="localCapacity"/> not between 2 and <see cref="MaxCapacity"/>.
+    /// </exception>
+    public ArenaPool(Heap heap, int capacity = DefaultCapacity, int localCapacity = LocalStackSize)
     {
         ArgumentNullException.ThrowIfNull(heap);
         if (capacity < 1 || capacity > MaxCapacity) PoolThrowHelper.CapacityOutOfRange(capacity, MaxCapacity);
+        if (localCapacity < 2 || localCapacity > MaxCapacity)
+            throw new ArgumentOutOfRangeException(nameof(localCapacity), localCapacity, $"localCapacity must be between 2 and {MaxCapacity}.");
+        _localCapacity = localCapacity;
+        _batch = localCapacity / 2;
         if (heap.IsDisposed) ThrowHelper.ObjectDisposed(nameof(Heap));
         _heap = heap;
         int ring = Math.Max(2, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity));
@@ -182,6 +193,9 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
 
     /// <summary>Objects the shared ring (and the victim ring) can hold.</summary>
     public int Capacity => _shared.Capacity;
+
+    /// <summary>Objects each thread keeps on its own stack, besides its private slot.</summary>
+    public int LocalCapacity => _localCapacity;
 
     /// <summary>True once <see cref="Dispose"/> has run.</summary>
     public bool IsDisposed => _disposed;
@@ -276,7 +290,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
         SharedRing<nint> shared = Volatile.Read(ref _shared);
         if (!shared.TryPop(out p)) return 0;
         int n = 0;
-        while (n < Batch && shared.TryPop(out nint q)) l.Stack[n++] = q;
+        while (n < _batch && shared.TryPop(out nint q)) l.Stack[n++] = q;
         l.Count = n;
         return p;
     }
@@ -401,12 +415,13 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
     {
         SharedRing<nint> shared = Volatile.Read(ref _shared);
         nint[] stack = l.Stack;
-        for (int i = 0; i < Batch; i++)
+        int batch = _batch;
+        for (int i = 0; i < batch; i++)
         {
             if (!shared.TryPush(stack[i])) FreeToHeap(stack[i]);
         }
-        Array.Copy(stack, Batch, stack, 0, l.Count - Batch);
-        l.Count -= Batch;
+        Array.Copy(stack, batch, stack, 0, l.Count - batch);
+        l.Count -= batch;
     }
 
     // ---- locals -----------------------------------------------------------------------
@@ -416,7 +431,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
     {
         PoolLocal[]? locals = PoolLocals.t_structLocals;
         if (locals != null && (uint)_slot < (uint)locals.Length && locals[_slot].Owner == this) return locals[_slot];
-        var l = new PoolLocal(this, LocalStackSize);
+        var l = new PoolLocal(this, _localCapacity);
         lock (_localsLock) _locals.Add(l);
         PoolLocals.Install(_slot, l);
         return l;
@@ -611,7 +626,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
         {
             if (Volatile.Read(ref l.Active) != 0) continue;
             if (l.Private != 0) AssertPooled(l.Private);
-            Debug.Assert((uint)l.Count <= (uint)l.Stack.Length, "0 <= Count <= LocalStackSize");
+            Debug.Assert((uint)l.Count <= (uint)l.Stack.Length, "0 <= Count <= LocalCapacity");
             for (int i = 0; i < l.Count; i++) AssertPooled(l.Stack[i]);
         }
         if (!_disposed) Volatile.Write(ref _frozen, 0);

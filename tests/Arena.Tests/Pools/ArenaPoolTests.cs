@@ -123,8 +123,27 @@ public unsafe class ArenaPoolTests
         var items = Enumerable.Range(0, 200).Select(_ => pool.Rent()).ToList();
         foreach (Ptr<Item> p in items) pool.Return(p);
         long kept = heap.GetStats().HeapObjects;
-        long bound = ringSize + 1 + ArenaPool<Item>.LocalStackSize;
+        long bound = ringSize + 1 + pool.LocalCapacity;
         Assert.InRange(kept, 2, bound);
+        pool.Trim();
+        pool.Trim();
+        Assert.Equal(0, heap.GetStats().HeapObjects);
+    }
+
+    [Fact]
+    public void A_larger_local_capacity_keeps_more_on_the_thread_and_trims_the_same()
+    {
+        using var heap = new Heap();
+        using var pool = new ArenaPool<Item>(heap, capacity: 2, localCapacity: 100);
+        Assert.Equal(100, pool.LocalCapacity);
+        var items = Enumerable.Range(0, 101).Select(_ => pool.Rent()).ToList();
+        foreach (Ptr<Item> p in items) pool.Return(p);
+        Assert.Equal(101, heap.GetStats().HeapObjects);     // private slot + 100 on the stack
+        long mallocs = heap.GetStats().Mallocs;
+        var again = Enumerable.Range(0, 101).Select(_ => pool.Rent()).ToList();
+        Assert.Equal(mallocs, heap.GetStats().Mallocs);
+        foreach (Ptr<Item> p in again) pool.Return(p);
+        pool.Return(pool.Rent());
         pool.Trim();
         pool.Trim();
         Assert.Equal(0, heap.GetStats().HeapObjects);
@@ -208,6 +227,7 @@ public unsafe class ArenaPoolTests
         Assert.Throws<ArgumentNullException>(() => new ArenaPool<Item>(null!));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ArenaPool<Item>(Heap.Default, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ArenaPool<Item>(Heap.Default, ArenaPool<Item>.MaxCapacity + 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ArenaPool<Item>(Heap.Default, 8, localCapacity: 1));
         var heap = new Heap();
         heap.Dispose();
         Assert.Throws<ObjectDisposedException>(() => new ArenaPool<Item>(heap));
