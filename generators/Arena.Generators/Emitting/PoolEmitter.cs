@@ -101,8 +101,9 @@ public static class PoolEmitter
     }
 
     /// <summary>
-    /// The pool file of a <c>[Pooled]</c> class: <c>T.Pool</c>, an <c>ObjectPool&lt;T&gt;</c>
-    /// (Arena's <c>ArenaObjectPool&lt;T&gt;</c> with the stock <c>DefaultPooledObjectPolicy&lt;T&gt;</c>),
+    /// The pool file of a <c>[Pooled]</c> class: <c>T.Pool</c>, Arena's <c>ArenaObjectPool&lt;T&gt;</c>
+    /// (an <c>ObjectPool&lt;T&gt;</c>, typed as the sealed class so calls bind directly and inline)
+    /// with the stock <c>DefaultPooledObjectPolicy&lt;T&gt;</c>,
     /// and <c>IResettable.TryReset</c>: every field not kept back to its default, or the user's
     /// <c>OnReset()</c> when <paramref name="userResets"/>.
     /// </summary>
@@ -118,7 +119,7 @@ public static class PoolEmitter
         w.Line("/// The pool of <see cref=\"" + typeName + "\"/>: <c>Get()</c> gives a reset object, <c>Return</c> resets it");
         w.Line("/// and keeps it for reuse. Go: sync.Pool.");
         w.Line("/// </summary>");
-        w.Line("public static global::Microsoft.Extensions.ObjectPool.ObjectPool<" + typeName + "> Pool { get; } =");
+        w.Line("public static global::Arena.ArenaObjectPool<" + typeName + "> Pool { get; } =");
         w.Line("    new global::Arena.ArenaObjectPool<" + typeName + ">(new global::Microsoft.Extensions.ObjectPool.DefaultPooledObjectPolicy<" + typeName + ">());");
         w.Line();
         if (userResets)

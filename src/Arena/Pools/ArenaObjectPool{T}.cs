@@ -41,8 +41,14 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
     public const int LocalStackSize = 4;
 
     private readonly IPooledObjectPolicy<T> _policy;
-    /// <summary>True when the policy's Return is known to say true without being asked.</summary>
-    private readonly bool _skipPolicyReturn;
+    /// <summary>
+    /// How Return decides whether to keep an object. AskPolicy: call the policy. Keep: the stock
+    /// DefaultPooledObjectPolicy with a type that is not IResettable (its Return says true).
+    /// Reset: the stock policy with an IResettable type: call TryReset directly, as it would.
+    /// </summary>
+    private readonly ReturnMode _returnMode;
+
+    private enum ReturnMode : byte { AskPolicy, Keep, Reset }
     private readonly bool _disposable;
     /// <summary>Index into each thread's array of locals; -1 in checked mode (every operation takes the slow path).</summary>
     private readonly int _slot;
@@ -80,8 +86,10 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
             PoolThrowHelper.CapacityOutOfRange(maximumRetained, ArenaPool<byte>.MaxCapacity);
         _policy = policy;
         Type policyType = policy.GetType();
-        _skipPolicyReturn = policyType.IsGenericType && policyType.GetGenericTypeDefinition() == typeof(DefaultPooledObjectPolicy<>)
-            && !typeof(IResettable).IsAssignableFrom(typeof(T));
+        bool stockPolicy = policyType.IsGenericType && policyType.GetGenericTypeDefinition() == typeof(DefaultPooledObjectPolicy<>);
+        _returnMode = !stockPolicy ? ReturnMode.AskPolicy
+            : typeof(IResettable).IsAssignableFrom(typeof(T)) ? ReturnMode.Reset
+            : ReturnMode.Keep;
         _disposable = typeof(IDisposable).IsAssignableFrom(typeof(T));
         _shared = new SharedRing<T>(Math.Max(2, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)maximumRetained)));
         Checked = checkedMode ?? Environment.GetEnvironmentVariable("ARENA_CHECKED") == "1";
@@ -174,7 +182,7 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public override void Return(T obj)
     {
-        if (obj is null || !(_skipPolicyReturn || _policy.Return(obj)))
+        if (obj is null || !CanKeep(obj))
         {
             Drop(obj);
             return;
@@ -212,6 +220,15 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
         }
         ReturnSlow(obj, mine);
     }
+
+    /// <summary>The policy's verdict on a returned object, without the interface call for the stock policy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool CanKeep(T obj) => _returnMode switch
+    {
+        ReturnMode.Reset => Unsafe.As<IResettable>(obj).TryReset(),
+        ReturnMode.Keep => true,
+        _ => _policy.Return(obj),
+    };
 
     /// <summary>A returned object the pool will not keep: a null is an error, the rest are disposed when disposable.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]

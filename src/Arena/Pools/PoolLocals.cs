@@ -1,6 +1,7 @@
 // Per-thread pool caches. See ArenaPool{T}.cs for the overview of pools.
 
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Arena.Pools;
 
@@ -11,27 +12,43 @@ namespace Arena.Pools;
 /// freeze handshake (see ArenaPool{T}.cs) has seen <see cref="Active"/> at 0.
 /// Go: poolLocal (private, and shared for its own P).
 /// </summary>
+/// <remarks>
+/// Written on every Rent and Return by its thread, so its fields sit 64 bytes into the object
+/// with padding after them: two threads' locals, allocated together or moved next to each other
+/// by the GC, never share a cache line (Go pads poolLocal to 128 bytes for the same reason).
+/// </remarks>
+[StructLayout(LayoutKind.Explicit)]
 internal sealed class PoolLocal
 {
     /// <summary>The stand-in for "no cache yet" in every thread's array, so the fast path has no null check.</summary>
     public static readonly PoolLocal Empty = new(null, 0);
 
     /// <summary>The pool this cache belongs to; null for <see cref="Empty"/>.</summary>
+    [FieldOffset(64)]
     public readonly object? Owner;
     /// <summary>The owning thread; a trim drops caches whose thread has ended.</summary>
+    [FieldOffset(72)]
     public readonly Thread? Thread;
     /// <summary>Object stack; entries at and above <see cref="Count"/> are stale.</summary>
+    [FieldOffset(80)]
     public readonly nint[] Stack;
 
     /// <summary>One object address, or 0 (empty). Go: poolLocalInternal.private.</summary>
+    [FieldOffset(88)]
     public nint Private;
     /// <summary>Objects on <see cref="Stack"/>, 0..Stack.Length.</summary>
+    [FieldOffset(96)]
     public int Count;
     /// <summary>
     /// 1 while the owning thread is inside a pool operation on this cache, else 0. Written
     /// only by the owner (plain stores, release); read by a trim after a process-wide barrier.
     /// </summary>
+    [FieldOffset(100)]
     public int Active;
+
+    /// <summary>Pads the object past the hot fields' cache line.</summary>
+    [FieldOffset(184)]
+    private long _padding;
 
     public PoolLocal(object? owner, int stackSize)
     {
@@ -41,19 +58,29 @@ internal sealed class PoolLocal
     }
 }
 
-/// <summary>The class-pool twin of <see cref="PoolLocal"/>: managed references instead of addresses.</summary>
+/// <summary>The class-pool twin of <see cref="PoolLocal"/>: managed references instead of addresses, padded the same way.</summary>
+[StructLayout(LayoutKind.Explicit)]
 internal sealed class ObjectPoolLocal
 {
     public static readonly ObjectPoolLocal Empty = new(null, 0);
 
+    [FieldOffset(64)]
     public readonly object? Owner;
+    [FieldOffset(72)]
     public readonly Thread? Thread;
+    [FieldOffset(80)]
     public readonly object?[] Stack;
     /// <summary>One pooled object, or null (empty).</summary>
+    [FieldOffset(88)]
     public object? Private;
+    [FieldOffset(96)]
     public int Count;
     /// <summary>As <see cref="PoolLocal.Active"/>.</summary>
+    [FieldOffset(100)]
     public int Active;
+    /// <summary>Pads the object past the hot fields' cache line.</summary>
+    [FieldOffset(184)]
+    private long _padding;
 
     public ObjectPoolLocal(object? owner, int stackSize)
     {

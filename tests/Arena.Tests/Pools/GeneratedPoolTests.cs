@@ -30,7 +30,8 @@ public class GeneratedPoolTests
     [Fact]
     public void The_generated_reset_clears_every_field_except_kept_ones()
     {
-        Assert.IsType<ArenaObjectPool<PooledMessage>>(PooledMessage.Pool);
+        ObjectPool<PooledMessage> asObjectPool = PooledMessage.Pool;   // an ObjectPool<T>, typed as Arena's sealed pool
+        Assert.IsType<ArenaObjectPool<PooledMessage>>(asObjectPool);
         PooledMessage m = PooledMessage.Pool.Get();
         m.Text = "hello";
         m.Count = 3;

@@ -9,7 +9,7 @@ namespace Arena.Tests.Pools
         /// The pool of <see cref="PooledMessage"/>: <c>Get()</c> gives a reset object, <c>Return</c> resets it
         /// and keeps it for reuse. Go: sync.Pool.
         /// </summary>
-        public static global::Microsoft.Extensions.ObjectPool.ObjectPool<PooledMessage> Pool { get; } =
+        public static global::Arena.ArenaObjectPool<PooledMessage> Pool { get; } =
             new global::Arena.ArenaObjectPool<PooledMessage>(new global::Microsoft.Extensions.ObjectPool.DefaultPooledObjectPolicy<PooledMessage>());
 
         bool global::Microsoft.Extensions.ObjectPool.IResettable.TryReset()

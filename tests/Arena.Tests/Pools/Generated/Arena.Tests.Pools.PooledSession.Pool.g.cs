@@ -9,7 +9,7 @@ namespace Arena.Tests.Pools
         /// The pool of <see cref="PooledSession"/>: <c>Get()</c> gives a reset object, <c>Return</c> resets it
         /// and keeps it for reuse. Go: sync.Pool.
         /// </summary>
-        public static global::Microsoft.Extensions.ObjectPool.ObjectPool<PooledSession> Pool { get; } =
+        public static global::Arena.ArenaObjectPool<PooledSession> Pool { get; } =
             new global::Arena.ArenaObjectPool<PooledSession>(new global::Microsoft.Extensions.ObjectPool.DefaultPooledObjectPolicy<PooledSession>());
 
         /// <summary>Resets this object for reuse; called by <see cref="Pool"/> when it is returned.</summary>
