@@ -209,6 +209,31 @@ public unsafe class ArenaPoolTests
     }
 
     [Fact]
+    public void Many_pools_used_in_turn_on_one_thread_keep_their_own_caches()
+    {
+        using var heap = new Heap();
+        var pools = Enumerable.Range(0, 40).Select(_ => new ArenaPool<Item>(heap)).ToList();
+        try
+        {
+            var held = pools.Select(p => p.Rent()).ToList();
+            for (int i = 0; i < pools.Count; i++) pools[i].Return(held[i]);
+            long mallocs = heap.GetStats().Mallocs;
+            for (int i = pools.Count - 1; i >= 0; i--)
+            {
+                Ptr<Item> again = pools[i].Rent();
+                Assert.Equal(held[i], again);                // each pool's own cached object
+                pools[i].Return(again);
+            }
+            Assert.Equal(mallocs, heap.GetStats().Mallocs);
+        }
+        finally
+        {
+            foreach (ArenaPool<Item> p in pools) p.Dispose();
+        }
+        Assert.Equal(0, heap.GetStats().HeapObjects);
+    }
+
+    [Fact]
     public void Pools_on_the_default_heap_work_without_a_heap_argument()
     {
         using var pool = new ArenaPool<Item>();

@@ -188,6 +188,24 @@ public class ObjectPoolContractTests
         Assert.Equal(PoolLeakTrigger.Dispose, report.Trigger);
     }
 
+    public sealed class Plain
+    {
+        public int Value;
+    }
+
+    [Fact]
+    public void Arena_pool_with_the_stock_policy_keeps_objects_that_are_not_resettable_as_they_are()
+    {
+        var pool = new ArenaObjectPool<Plain>(new DefaultPooledObjectPolicy<Plain>(), 2, checkedMode: false);
+        Plain a = pool.Get();
+        a.Value = 5;
+        pool.Return(a);
+        Plain b = pool.Get();
+        Assert.Same(a, b);
+        Assert.Equal(5, b.Value);                            // no reset: DefaultPooledObjectPolicy keeps it as is
+        pool.Dispose();
+    }
+
     [Fact]
     public void Arena_pool_rejects_bad_arguments()
     {
