@@ -21,6 +21,7 @@ public unsafe class ArenaPoolThreadTests(ITestOutputHelper output)
     [InlineData(20260101, 4, 20_000, 64)]
     [InlineData(777, 3, 20_000, 2)]
     [InlineData(4242, 2, 30_000, 1024)]
+    [InlineData(99, 8, 10_000, 16)]
     public void Threads_renting_returning_and_trimming_never_share_an_object(int seed, int threads, int opsPerThread, int capacity)
     {
         output.WriteLine($"seed {seed}, {threads} threads, {opsPerThread} ops each, capacity {capacity}");
