@@ -353,9 +353,13 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
         ReturnPooled(p, mine);
     }
 
-    /// <summary>The header did not say "rented here" at first sight, or could not be read without a lookup.</summary>
+    /// <summary>
+    /// The header did not say "rented here" at first sight, or could not be read without a
+    /// lookup (a page-aligned object; with Go's size classes and the 8-byte header no pool
+    /// object is page-aligned today, so tests call this directly to cover that path).
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ReturnSlow(nint p)
+    internal void ReturnSlow(nint p)
     {
         string type = typeof(T).Name;
         if (p == 0) PoolThrowHelper.NullReturned(type);
@@ -435,6 +439,16 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
         lock (_localsLock) _locals.Add(l);
         PoolLocals.Install(_slot, l);
         return l;
+    }
+
+    /// <summary>The calling thread's local of this pool, or null when it has none (for tests).</summary>
+    internal PoolLocal? CurrentThreadLocal
+    {
+        get
+        {
+            PoolLocal[]? locals = PoolLocals.t_structLocals;
+            return locals != null && (uint)_slot < (uint)locals.Length && locals[_slot].Owner == this ? locals[_slot] : null;
+        }
     }
 
     /// <summary>Marks <paramref name="l"/> active; false (and inactive again) when the pool is frozen.</summary>

@@ -140,6 +140,20 @@ public unsafe class ArenaPoolBadInputTests
     }
 
     [Fact]
+    public void The_validating_slow_return_accepts_a_rented_object_and_then_refuses_it()
+    {
+        using var heap = new Heap();
+        using var pool = new ArenaPool<Item>(heap);
+        Ptr<Item> p = pool.Rent();
+        pool.ReturnSlow(p.Address);                         // the path a page-aligned object takes
+        var e = Assert.Throws<ArgumentException>(() => pool.ReturnSlow(p.Address));
+        Assert.Contains("returned twice", e.Message);
+        Assert.Equal(p, pool.Rent());
+        pool.Return(p);
+        AssertIntact(heap, pool, 1);
+    }
+
+    [Fact]
     public void A_pointer_the_pool_already_gave_back_to_the_heap_is_refused()
     {
         using var heap = new Heap();

@@ -151,6 +151,39 @@ public unsafe class ArenaPoolThreadTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Trim_skips_a_cache_whose_thread_is_mid_operation_and_drains_it_next_time()
+    {
+        using var heap = new Heap();
+        using var pool = new ArenaPool<Item>(heap);
+        var items = Enumerable.Range(0, 5).Select(_ => pool.Rent()).ToList();
+        foreach (Ptr<Item> p in items) pool.Return(p);
+        Arena.Pools.PoolLocal local = Assert.IsType<Arena.Pools.PoolLocal>(pool.CurrentThreadLocal);
+        Volatile.Write(ref local.Active, 1);                 // as if this thread were inside Rent
+        pool.Trim();
+        pool.Trim();
+        Assert.Equal(5, heap.GetStats().HeapObjects);        // left alone: its owner might be using it
+        Volatile.Write(ref local.Active, 0);
+        pool.Trim();
+        pool.Trim();
+        Assert.Equal(0, heap.GetStats().HeapObjects);
+    }
+
+    [Fact]
+    public void Dispose_waits_for_an_operation_in_progress_before_draining_its_cache()
+    {
+        using var heap = new Heap();
+        var pool = new ArenaPool<Item>(heap);
+        pool.Return(pool.Rent());
+        Arena.Pools.PoolLocal local = Assert.IsType<Arena.Pools.PoolLocal>(pool.CurrentThreadLocal);
+        Volatile.Write(ref local.Active, 1);
+        var finisher = new Thread(() => { Thread.Sleep(50); Volatile.Write(ref local.Active, 0); });
+        finisher.Start();
+        pool.Dispose();                                      // spins until Active is 0, then drains
+        finisher.Join();
+        Assert.Equal(0, heap.GetStats().HeapObjects);
+    }
+
+    [Fact]
     public void Objects_returned_by_one_thread_are_stolen_by_another()
     {
         using var heap = new Heap();
