@@ -8,7 +8,7 @@ namespace Arena.Tests.Pools;
 /// other threads to return, while another thread trims. Every object rented is zeroed, held by
 /// one thread at a time, and keeps its stamp until returned; at the end everything balances.
 /// </summary>
-public unsafe class ArenaPoolThreadTests(ITestOutputHelper output)
+public unsafe class ArenaPoolStressTests(ITestOutputHelper output)
 {
     private struct Item
     {
