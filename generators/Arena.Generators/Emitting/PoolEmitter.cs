@@ -60,6 +60,9 @@ public readonly struct PooledField : IEquatable<PooledField>
 /// </remarks>
 public static class PoolEmitter
 {
+    /// <summary>The attribute on every generated member, as the other emitters write it.</summary>
+    private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"Arena.Generators\", \"1.0.0\")]";
+
     /// <summary>Hint name of the per-assembly registration file.</summary>
     public const string RegistrationsHintName = "ArenaPoolRegistrations.g.cs";
 
@@ -94,9 +97,10 @@ public static class PoolEmitter
         w.Line("/// The typed pool of <see cref=\"" + typeName + "\"/> on <see cref=\"global::Arena.Heap.Default\"/>: <c>Rent()</c> gives");
         w.Line("/// a zeroed object, <c>Return</c> takes it back. Go: sync.Pool.");
         w.Line("/// </summary>");
+        w.Line(GeneratedCode);
         w.Line("public static global::Arena.ArenaPool<" + typeName + "> Pool { get; } = new global::Arena.ArenaPool<" + typeName + ">();");
         w.Close();
-        w.CloseScopes(namespaceName, containingTypes);
+        w.CloseScopes(containingTypes);
         return w.ToString();
     }
 
@@ -119,6 +123,7 @@ public static class PoolEmitter
         w.Line("/// The pool of <see cref=\"" + typeName + "\"/>: <c>Get()</c> gives a reset object, <c>Return</c> resets it");
         w.Line("/// and keeps it for reuse. Go: sync.Pool.");
         w.Line("/// </summary>");
+        w.Line(GeneratedCode);
         w.Line("public static global::Arena.ArenaObjectPool<" + typeName + "> Pool { get; } =");
         w.Line("    new global::Arena.ArenaObjectPool<" + typeName + ">(new global::Microsoft.Extensions.ObjectPool.DefaultPooledObjectPolicy<" + typeName + ">());");
         w.Line();
@@ -127,6 +132,7 @@ public static class PoolEmitter
             w.Line("/// <summary>Resets this object for reuse; called by <see cref=\"Pool\"/> when it is returned.</summary>");
             w.Line("partial void OnReset();");
             w.Line();
+            w.Line(GeneratedCode);
             w.Line("bool global::Microsoft.Extensions.ObjectPool.IResettable.TryReset()");
             w.Open();
             w.Line("OnReset();");
@@ -135,6 +141,7 @@ public static class PoolEmitter
         }
         else
         {
+            w.Line(GeneratedCode);
             w.Line("bool global::Microsoft.Extensions.ObjectPool.IResettable.TryReset()");
             w.Open();
             foreach (PooledField f in fields)
@@ -146,7 +153,7 @@ public static class PoolEmitter
             w.Close();
         }
         w.Close();
-        w.CloseScopes(namespaceName, containingTypes);
+        w.CloseScopes(containingTypes);
         return w.ToString();
     }
 
@@ -159,9 +166,10 @@ public static class PoolEmitter
     {
         var w = new Writer();
         w.Header();
-        w.Line("namespace Arena.Generated");
-        w.Open();
+        w.Line("namespace Arena.Generated;");
+        w.Line();
         w.Line("/// <summary>Registers this assembly's typed pools for <c>services.AddArenaPools()</c>.</summary>");
+        w.Line(GeneratedCode);
         w.Line("internal static class ArenaPoolRegistrations");
         w.Open();
         w.Line("#pragma warning disable CA2255 // a module initializer is the registry's documented entry point");
@@ -171,7 +179,6 @@ public static class PoolEmitter
         w.Open();
         foreach (string name in fullyQualifiedTypeNames)
             w.Line("global::Arena.ArenaPools.Register(" + name + ".Pool);");
-        w.Close();
         w.Close();
         w.Close();
         return w.ToString();
@@ -212,8 +219,8 @@ public static class PoolEmitter
         {
             if (!string.IsNullOrEmpty(namespaceName))
             {
-                Line("namespace " + namespaceName);
-                Open();
+                Line("namespace " + namespaceName + ";");
+                Line();
             }
             foreach (string declaration in containingTypes)
             {
@@ -222,10 +229,9 @@ public static class PoolEmitter
             }
         }
 
-        public void CloseScopes(string? namespaceName, IReadOnlyList<string> containingTypes)
+        public void CloseScopes(IReadOnlyList<string> containingTypes)
         {
             for (int i = 0; i < containingTypes.Count; i++) Close();
-            if (!string.IsNullOrEmpty(namespaceName)) Close();
         }
 
         public override string ToString() => _sb.ToString();
