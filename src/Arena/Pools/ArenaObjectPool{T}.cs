@@ -278,7 +278,22 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
         var l = new ObjectPoolLocal(this, LocalStackSize);
         lock (_localsLock)
         {
-            _locals.RemoveAll(static x => x.Thread is { IsAlive: false } && Volatile.Read(ref x.Active) == 0 && x.Private is null && x.Count == 0);
+            // A new thread adopts what ended threads left in their caches, so thread churn
+            // strands nothing (only disposal reaches a cache otherwise).
+            for (int i = _locals.Count - 1; i >= 0; i--)
+            {
+                ObjectPoolLocal ended = _locals[i];
+                if (ended.Thread is not { IsAlive: false }) continue;
+                if (ended.Private is T p && !_shared.TryPush(p)) DisposeItem(p);
+                ended.Private = null;
+                for (int k = 0; k < ended.Count; k++)
+                {
+                    if (ended.Stack[k] is T s && !_shared.TryPush(s)) DisposeItem(s);
+                    ended.Stack[k] = null;
+                }
+                ended.Count = 0;
+                _locals.RemoveAt(i);
+            }
             _locals.Add(l);
         }
         PoolLocals.Install(_slot, l);

@@ -28,6 +28,8 @@
 //   2. Write the Pooled state; put the object in the private slot or on the stack.
 //   3. The stack is full: move its older half to the shared ring; what the ring
 //      cannot take (Capacity) goes back to the heap.
+// A thread's first operation on a pool creates its local; it also moves what ended
+// threads left in theirs to the shared ring, so thread churn strands nothing.
 // Trimming (Trim, and OnCollection when a collector runs):
 //   1. Free what is left in the victim ring to the heap.
 //   2. The shared ring becomes the victim; the empty victim the shared ring.
@@ -437,7 +439,25 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
         PoolLocal[]? locals = PoolLocals.t_structLocals;
         if (locals != null && (uint)_slot < (uint)locals.Length && locals[_slot].Owner == this) return locals[_slot];
         var l = new PoolLocal(this, _localCapacity);
-        lock (_localsLock) _locals.Add(l);
+        lock (_trimLock)                                   // against a trim draining the same caches
+        {
+            lock (_localsLock)
+            {
+                // A new thread adopts what ended threads left in their caches: without a trim
+                // nothing else reaches them, and thread churn would strand objects there.
+                for (int i = _locals.Count - 1; i >= 0; i--)
+                {
+                    PoolLocal ended = _locals[i];
+                    if (ended.Thread is not { IsAlive: false }) continue;
+                    if (ended.Private != 0) Park(ended.Private, _shared);
+                    for (int k = 0; k < ended.Count; k++) Park(ended.Stack[k], _shared);
+                    ended.Private = 0;
+                    ended.Count = 0;
+                    _locals.RemoveAt(i);
+                }
+                _locals.Add(l);
+            }
+        }
         PoolLocals.Install(_slot, l);
         return l;
     }

@@ -184,6 +184,26 @@ public unsafe class ArenaPoolStressTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_new_thread_adopts_what_ended_threads_left_in_their_caches()
+    {
+        using var heap = new Heap();
+        using var pool = new ArenaPool<Item>(heap);
+        var items = new List<Ptr<Item>>();
+        var ended = new Thread(() =>
+        {
+            for (int i = 0; i < 10; i++) items.Add(pool.Rent());
+            foreach (Ptr<Item> p in items) pool.Return(p);     // all in the ended thread's cache
+        });
+        ended.Start();
+        ended.Join();
+        long mallocs = heap.GetStats().Mallocs;
+        var adopted = Enumerable.Range(0, 10).Select(_ => pool.Rent()).ToList();   // no trim ran
+        Assert.Equal(mallocs, heap.GetStats().Mallocs);
+        Assert.Equal(items.ToHashSet(), adopted.ToHashSet());
+        foreach (Ptr<Item> p in adopted) pool.Return(p);
+    }
+
+    [Fact]
     public void Objects_returned_by_one_thread_are_stolen_by_another()
     {
         using var heap = new Heap();

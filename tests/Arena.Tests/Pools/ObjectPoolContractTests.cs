@@ -137,6 +137,25 @@ public class ObjectPoolContractTests
     }
 
     [Fact]
+    public void Arena_pool_reuses_what_ended_threads_left_in_their_caches()
+    {
+        var policy = new DisposablePolicy();
+        var pool = new ArenaObjectPool<Disposable>(policy, 8, checkedMode: false);
+        var items = new List<Disposable>();
+        var ended = new Thread(() =>
+        {
+            for (int i = 0; i < 3; i++) items.Add(pool.Get());
+            foreach (Disposable d in items) pool.Return(d);   // private slot and stack of the ended thread
+        });
+        ended.Start();
+        ended.Join();
+        var again = Enumerable.Range(0, 3).Select(_ => pool.Get()).ToList();
+        Assert.Equal(3, policy.Created);
+        Assert.Equal(items.ToHashSet(ReferenceEqualityComparer.Instance), again.ToHashSet(ReferenceEqualityComparer.Instance));
+        pool.Dispose();
+    }
+
+    [Fact]
     public void Arena_pool_on_many_threads_hands_each_object_to_one_holder_at_a_time()
     {
         const int seed = 5150;
