@@ -63,8 +63,10 @@
 //
 // Concurrency: Rent and Return are thread-safe and lock-free; any thread may return
 // what another rented. Both check that the heap is alive (a disposed heap's memory is
-// gone, and so are the pooled objects) before touching any object. Trim takes a lock against other trims. Dispose must not run
-// concurrently with Rent; a Return after Dispose frees the object to the heap.
+// gone, and so are the pooled objects) before touching any object. Trim takes a lock
+// against other trims and may run at any time. Dispose must not run concurrently with
+// Rent or Return (a Return racing it could file an object into a ring already emptied);
+// a Return after Dispose frees the object to the heap.
 // Two threads returning the same object at the same instant race on the header; the
 // check catches every double return that is ordered, and checked mode (which tracks
 // each rented object under a lock) catches the concurrent one too.
@@ -611,7 +613,8 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
     /// Gives every pooled object back to the heap. Objects still rented stay valid heap objects;
     /// a later <see cref="Return"/> frees them to the heap, and <see cref="Rent"/> throws. In
     /// checked mode, objects still rented are reported. Must not run concurrently with
-    /// <see cref="Rent"/>. Does nothing when the heap was disposed first (its memory is gone).
+    /// <see cref="Rent"/> or <see cref="Return"/>. Does nothing when the heap was disposed first
+    /// (its memory is gone).
     /// </summary>
     public void Dispose()
     {
