@@ -19,7 +19,8 @@
 // Concurrency: Get and Return are thread-safe. Dispose drains other threads' caches
 // with the same freeze handshake as the struct pool's trim (see ArenaPool{T}.cs) and
 // waits for an operation in progress to finish; Get after Dispose throws, Return
-// after Dispose disposes the object (when IDisposable) and drops it.
+// after Dispose disposes the object (when IDisposable) and drops it. A Return racing
+// Dispose itself may drop its object without disposing it (the GC still collects it).
 
 using System.Runtime.CompilerServices;
 using Arena.Diagnostics;
