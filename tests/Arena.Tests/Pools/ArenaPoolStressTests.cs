@@ -129,18 +129,17 @@ public unsafe class ArenaPoolStressTests(ITestOutputHelper output)
         using var heap = new Heap();
         using var pool = new ArenaPool<Item>(heap);
         using var parked = new ManualResetEventSlim();
-        using var filled = new CountdownEvent(2);
+        using var filled = new ManualResetEventSlim();
         void Fill()
         {
             var items = Enumerable.Range(0, 10).Select(_ => pool.Rent()).ToList();
             foreach (Ptr<Item> p in items) pool.Return(p);   // all in this thread's cache
-            filled.Signal();
         }
-        var idle = new Thread(() => { Fill(); parked.Wait(); });
+        var idle = new Thread(() => { Fill(); filled.Set(); parked.Wait(); });
         var ended = new Thread(Fill);
         idle.Start();
-        ended.Start();
-        filled.Wait();
+        filled.Wait();                                       // one after the other: the second thread
+        ended.Start();                                       // must not adopt an ended thread's cache
         ended.Join();
         Assert.Equal(20, heap.GetStats().HeapObjects);
         pool.Trim();
