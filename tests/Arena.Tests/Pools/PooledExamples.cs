@@ -2,9 +2,10 @@ using Arena;
 
 namespace Arena.Tests.Pools;
 
-// What a user writes. With the generator wired in, PooledNode also carries [ArenaType, Pooled]
-// and the classes [Pooled]; the files under Generated/ are what the generator emits for them
-// (PoolEmitter's output, checked byte for byte by EmittedPoolTests).
+// What a user writes, less the attributes ([ArenaType, Pooled] on the struct, [Pooled] on the
+// classes): the generator's output for these types is checked in under Generated/ instead
+// (PoolEmitter's text, compared byte for byte by EmittedPoolTests), so the runtime contract is
+// tested through exactly the code the generator emits.
 
 /// <summary>A pooled arena struct.</summary>
 public partial struct PooledNode
