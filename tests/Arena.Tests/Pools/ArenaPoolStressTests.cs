@@ -126,7 +126,7 @@ public unsafe class ArenaPoolStressTests(ITestOutputHelper output)
     [Fact]
     public void Trim_drains_the_caches_of_idle_threads_and_of_ended_threads()
     {
-        using var heap = new Heap();
+        using var heap = PoolTestHeaps.Unchecked();
         using var pool = new ArenaPool<Item>(heap);
         using var parked = new ManualResetEventSlim();
         using var filled = new ManualResetEventSlim();
@@ -152,7 +152,7 @@ public unsafe class ArenaPoolStressTests(ITestOutputHelper output)
     [Fact]
     public void Trim_skips_a_cache_whose_thread_is_mid_operation_and_drains_it_next_time()
     {
-        using var heap = new Heap();
+        using var heap = PoolTestHeaps.Unchecked();
         using var pool = new ArenaPool<Item>(heap);
         var items = Enumerable.Range(0, 5).Select(_ => pool.Rent()).ToList();
         foreach (Ptr<Item> p in items) pool.Return(p);
@@ -170,7 +170,7 @@ public unsafe class ArenaPoolStressTests(ITestOutputHelper output)
     [Fact]
     public void Dispose_waits_for_an_operation_in_progress_before_draining_its_cache()
     {
-        using var heap = new Heap();
+        using var heap = PoolTestHeaps.Unchecked();
         var pool = new ArenaPool<Item>(heap);
         pool.Return(pool.Rent());
         Arena.Pools.PoolLocal local = Assert.IsType<Arena.Pools.PoolLocal>(pool.CurrentThreadLocal);

@@ -133,7 +133,7 @@ public unsafe class ArenaPoolTests
     [Fact]
     public void A_larger_local_capacity_keeps_more_on_the_thread_and_trims_the_same()
     {
-        using var heap = new Heap();
+        using var heap = PoolTestHeaps.Unchecked();
         using var pool = new ArenaPool<Item>(heap, capacity: 2, localCapacity: 100);
         Assert.Equal(100, pool.LocalCapacity);
         var items = Enumerable.Range(0, 101).Select(_ => pool.Rent()).ToList();

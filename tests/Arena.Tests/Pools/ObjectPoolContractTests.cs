@@ -230,7 +230,7 @@ public class ObjectPoolContractTests
     {
         Assert.Throws<ArgumentNullException>(() => new ArenaObjectPool<Resettable>(null!));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ArenaObjectPool<Resettable>(new DefaultPooledObjectPolicy<Resettable>(), 0));
-        var pool = new ArenaObjectPool<Resettable>(new DefaultPooledObjectPolicy<Resettable>());
+        var pool = new ArenaObjectPool<Resettable>(new DefaultPooledObjectPolicy<Resettable>(), 4, checkedMode: false);
         Assert.Throws<ArgumentNullException>(() => pool.Return(null!));
         Assert.Equal(-1, pool.RentedCount);
         pool.Dispose();
