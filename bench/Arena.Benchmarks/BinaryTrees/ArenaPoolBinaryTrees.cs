@@ -1,0 +1,78 @@
+using System.Text;
+
+namespace Arena.Benchmarks.BinaryTrees;
+
+/// <summary>
+/// binary-trees with a typed pool: every node rented from one <see cref="ArenaPool{T}"/> shared
+/// by all threads, every tree returned node by node, so the next tree reuses the nodes (each
+/// thread's cache first, then the shared ring that other threads steal from).
+/// </summary>
+public static unsafe class ArenaPoolBinaryTrees
+{
+    private struct Node
+    {
+        public Ptr<Node> Left, Right;
+    }
+
+    /// <summary>The shared ring holds a depth-15 tree's worth of nodes (1 MiB of ring); the rest go back to the heap.</summary>
+    private const int Capacity = 1 << 16;
+
+    /// <summary>Each thread keeps a depth-15 tree's worth of nodes itself: most trees are rebuilt from the thread's own stack.</summary>
+    private const int LocalCapacity = 1 << 16;
+
+    private static Ptr<Node> Create(ArenaPool<Node> pool, int depth)
+    {
+        Ptr<Node> n = pool.Rent();
+        if (depth > 0)
+        {
+            n.Value.Left = Create(pool, depth - 1);
+            n.Value.Right = Create(pool, depth - 1);
+        }
+        return n;
+    }
+
+    private static int Check(Ptr<Node> n)
+        => n.Value.Left.IsNull ? 1 : 1 + Check(n.Value.Left) + Check(n.Value.Right);
+
+    private static void Return(ArenaPool<Node> pool, Ptr<Node> n)
+    {
+        Ptr<Node> left = n.Value.Left, right = n.Value.Right;
+        pool.Return(n);
+        if (!left.IsNull)
+        {
+            Return(pool, left);
+            Return(pool, right);
+        }
+    }
+
+    private static int CreateCheckReturn(ArenaPool<Node> pool, int depth)
+    {
+        Ptr<Node> t = Create(pool, depth);
+        int c = Check(t);
+        Return(pool, t);
+        return c;
+    }
+
+    /// <summary>Every core, one pool (on a heap of its own) shared by all threads.</summary>
+    public static string Run(int n)
+    {
+        using var heap = new Heap();
+        using var pool = new ArenaPool<Node>(heap, Capacity, LocalCapacity);
+        int maxDepth = BinaryTreesOutput.EffectiveMaxDepth(n);
+        var sb = new StringBuilder();
+        sb.Append(BinaryTreesOutput.StretchLine(maxDepth + 1, CreateCheckReturn(pool, maxDepth + 1))).Append('\n');
+        Ptr<Node> longLived = Create(pool, maxDepth);
+        for (int d = BinaryTreesOutput.MinDepth; d <= maxDepth; d += 2)
+        {
+            int iterations = BinaryTreesOutput.Iterations(d, maxDepth);
+            long check = 0;
+            int depth = d;
+            Parallel.For(0, iterations, () => 0L, (_, _, acc) => acc + CreateCheckReturn(pool, depth),
+                acc => Interlocked.Add(ref check, acc));
+            sb.Append(BinaryTreesOutput.IterationsLine(iterations, d, check)).Append('\n');
+        }
+        sb.Append(BinaryTreesOutput.LongLivedLine(maxDepth, Check(longLived))).Append('\n');
+        Return(pool, longLived);
+        return sb.ToString();
+    }
+}
