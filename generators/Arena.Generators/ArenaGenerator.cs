@@ -42,5 +42,33 @@ public sealed class ArenaGenerator : IIncrementalGenerator
         {
             if (names.Length > 0) spc.AddSource("ArenaTypes.Registration.g.cs", RegistrationEmitter.Emit(names));
         });
+
+        var pooled = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                PooledTypeParser.PooledAttribute,
+                static (node, _) => node is StructDeclarationSyntax or ClassDeclarationSyntax,
+                static (ctx, ct) => PooledTypeParser.Parse(ctx, ct))
+            .WithTrackingName(TrackingNames.PooledParse)
+            .Where(static model => model is not null)
+            .Select(static (model, _) => model!)
+            .WithTrackingName(TrackingNames.PooledModels);
+
+        context.RegisterSourceOutput(pooled, static (spc, m) =>
+            spc.AddSource(PoolEmitter.HintName(m.FullName), PoolEmitter.Emit(
+                m.Namespace, m.ContainingDeclarations.AsSpan().ToArray(), m.Name,
+                m.IsClass ? PooledKind.Class : PooledKind.Struct,
+                System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(m.Fields, f => new PooledField(f.Name, f.Keep))),
+                m.UserResets)));
+
+        var poolRegistrations = pooled
+            .Select(static (m, _) => "global::" + m.FullName)
+            .Collect()
+            .Select(static (names, _) => new EquatableArray<string>(System.Linq.Enumerable.ToArray(names.Sort(System.StringComparer.Ordinal))))
+            .WithTrackingName(TrackingNames.PoolRegistrations);
+
+        context.RegisterSourceOutput(poolRegistrations, static (spc, names) =>
+        {
+            if (names.Length > 0) spc.AddSource(PoolEmitter.RegistrationsHintName, PoolEmitter.EmitRegistrations(names.AsSpan().ToArray()));
+        });
     }
 }

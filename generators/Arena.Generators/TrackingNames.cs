@@ -11,4 +11,13 @@ public static class TrackingNames
 
     /// <summary>The fully qualified names of the arena types with pointers that the module initializer registers.</summary>
     public const string Registrations = "ArenaTypes.Registrations";
+
+    /// <summary>Each <c>[Pooled]</c> declaration parsed into a model (null when its shape is wrong).</summary>
+    public const string PooledParse = "Pooled.Parse";
+
+    /// <summary>The pooled-type models that are emitted.</summary>
+    public const string PooledModels = "Pooled.Models";
+
+    /// <summary>The pooled types the module initializer registers for AddArenaPools.</summary>
+    public const string PoolRegistrations = "Pooled.Registrations";
 }

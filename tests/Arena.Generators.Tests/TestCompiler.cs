@@ -22,6 +22,7 @@ internal static class TestCompiler
             .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
             .ToList();
         refs.Add(MetadataReference.CreateFromFile(typeof(Ptr<>).Assembly.Location));
+        refs.Add(MetadataReference.CreateFromFile(typeof(Microsoft.Extensions.ObjectPool.ObjectPool).Assembly.Location));
         return [.. refs];
     }
 
@@ -55,7 +56,7 @@ internal static class TestCompiler
     public static ImmutableArray<Diagnostic> Analyze(params string[] sources)
     {
         (Compilation output, _) = Generate(sources);
-        ImmutableArray<DiagnosticAnalyzer> analyzers = [new ArenaTypeAnalyzer(), new PointerWriteAnalyzer()];
+        ImmutableArray<DiagnosticAnalyzer> analyzers = [new ArenaTypeAnalyzer(), new PointerWriteAnalyzer(), new PooledTypeAnalyzer()];
         return output.WithAnalyzers(analyzers).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult()
             .OrderBy(d => d.Location.SourceSpan.Start).ThenBy(d => d.Id, StringComparer.Ordinal).ToImmutableArray();
     }

@@ -102,4 +102,55 @@ public static class DiagnosticDescriptors
         "Embedded struct has pointers without a barrier property",
         "The field '{0}' embeds '{1}', whose pointer field '{2}' has no generated property, so writes to it bypass the write barrier; mark '{1}' with [ArenaType] and make the field private",
         Usage, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+    private const string Pools = "Arena.Pools";
+
+    /// <summary>ARENA020: a [Pooled] type that is not partial.</summary>
+    public static readonly DiagnosticDescriptor PooledNotPartial = new(
+        "ARENA020",
+        "Pooled type must be partial",
+        "The pooled type '{0}' must be declared partial so that its pool (and reset) can be generated",
+        Pools, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    /// <summary>ARENA021: a [Pooled] type nested in a type that is not partial.</summary>
+    public static readonly DiagnosticDescriptor PooledContainingTypeNotPartial = new(
+        "ARENA021",
+        "Type containing a pooled type must be partial",
+        "The type '{0}' contains the pooled type '{1}' and must be declared partial",
+        Pools, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    /// <summary>ARENA022: a generic [Pooled] type, or one nested in a generic type.</summary>
+    public static readonly DiagnosticDescriptor PooledGeneric = new(
+        "ARENA022",
+        "Pooled type cannot be generic",
+        "The pooled type '{0}' is generic or nested in a generic type; declare one pooled type per instantiation",
+        Pools, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    /// <summary>ARENA023: a [Pooled] type the assembly cannot name (private or protected nesting).</summary>
+    public static readonly DiagnosticDescriptor PooledNotVisible = new(
+        "ARENA023",
+        "Pooled type must be visible to its assembly",
+        "The pooled type '{0}' must be public or internal, and so must every type containing it, so that its pool can be registered for AddArenaPools",
+        Pools, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    /// <summary>ARENA024: a [Pooled] struct that is not an [ArenaType].</summary>
+    public static readonly DiagnosticDescriptor PooledStructNotArenaType = new(
+        "ARENA024",
+        "Pooled struct must be an arena type",
+        "The pooled struct '{0}' lives on the arena's slabs and must also be marked [ArenaType]",
+        Pools, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    /// <summary>ARENA025: a [Pooled] class without a public parameterless constructor.</summary>
+    public static readonly DiagnosticDescriptor PooledClassWithoutConstructor = new(
+        "ARENA025",
+        "Pooled class needs a public parameterless constructor",
+        "The pooled class '{0}' needs a public parameterless constructor: its pool creates objects with new()",
+        Pools, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    /// <summary>ARENA026: [Pooled] on a record, a ref struct, a static or an abstract class.</summary>
+    public static readonly DiagnosticDescriptor PooledUnsupportedKind = new(
+        "ARENA026",
+        "Pooled type must be a plain class or struct",
+        "[Pooled] cannot be applied to '{0}': use a concrete, non-record 'partial class' or an [ArenaType] 'partial struct'",
+        Pools, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

@@ -2,19 +2,19 @@ using Arena;
 
 namespace Arena.Tests.Pools;
 
-// What a user writes, less the attributes ([ArenaType, Pooled] on the struct, [Pooled] on the
-// classes): the generator's output for these types is checked in under Generated/ instead
-// (PoolEmitter's text, compared byte for byte by EmittedPoolTests), so the runtime contract is
-// tested through exactly the code the generator emits.
+// What a user writes: the generator emits T.Pool (and the classes' reset) and registers the
+// pools for AddArenaPools, so these tests exercise exactly the code users get.
 
 /// <summary>A pooled arena struct.</summary>
+[ArenaType, Pooled]
 public partial struct PooledNode
 {
     public long Value;
-    public Ptr<PooledNode> Next;
+    private Ptr<PooledNode> _next;
 }
 
 /// <summary>A pooled class reset field by field, one field kept.</summary>
+[Pooled]
 public partial class PooledMessage
 {
     private string? _text;
@@ -30,6 +30,7 @@ public partial class PooledMessage
 }
 
 /// <summary>A pooled disposable class that resets itself through OnReset.</summary>
+[Pooled]
 public partial class PooledSession : IDisposable
 {
     public int Id;
