@@ -274,6 +274,7 @@ internal sealed unsafe class Collector
             _lastGCUnixNs = DateTime.UtcNow.Ticks * 100 - DateTime.UnixEpoch.Ticks * 100;
             Interlocked.Increment(ref _numGC);
             if (_trace) Trace(start, markEnd, end, before);
+            NotifyListeners();
         }
         finally
         {
@@ -281,6 +282,28 @@ internal sealed unsafe class Collector
             _pending = false;
             Monitor.PulseAll(_gate);
         }
+    }
+
+    // ---- listeners --------------------------------------------------------------------
+
+    private readonly List<WeakReference<ICollectionListener>> _listeners = [];
+
+    /// <summary>Calls <paramref name="listener"/> after every collection while it is alive (held weakly).</summary>
+    public void AddListener(ICollectionListener listener)
+    {
+        lock (_listeners) _listeners.Add(new WeakReference<ICollectionListener>(listener));
+    }
+
+    /// <summary>After a cycle, world still stopped: pools age their victim caches (Go: poolCleanup).</summary>
+    private void NotifyListeners()
+    {
+        ICollectionListener[] alive;
+        lock (_listeners)
+        {
+            _listeners.RemoveAll(w => !w.TryGetTarget(out _));
+            alive = [.. _listeners.Select(w => w.TryGetTarget(out ICollectionListener? l) ? l : null).OfType<ICollectionListener>()];
+        }
+        foreach (ICollectionListener l in alive) l.OnCollection();
     }
 
     private static void FlushCollected(Heap heap, CacheBlock* b) => heap.ReleaseCurrentSlabs(b, collectedOnly: true);

@@ -96,7 +96,7 @@ namespace Arena;
 /// the pool intact. Each pooled object carries an 8-byte header just before it (more for types
 /// aligned over 8 bytes), so an object from the pool is 8 bytes larger on the heap.
 /// </remarks>
-public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
+public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionListener where T : unmanaged
 {
     /// <summary>Default <see cref="Capacity"/>.</summary>
     public const int DefaultCapacity = 1024;
@@ -174,6 +174,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
         _batch = localCapacity / 2;
         if (heap.IsDisposed) ThrowHelper.ObjectDisposed(nameof(Heap));
         _heap = heap;
+        heap.Collector.AddListener(this);
         int ring = Math.Max(2, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity));
         _shared = new SharedRing<nint>(ring);
         _victim = new SharedRing<nint>(ring);
@@ -579,6 +580,8 @@ public sealed unsafe class ArenaPool<T> : IDisposable where T : unmanaged
     }
 
     /// <summary>The collector's hook: each collection ages the pool as <see cref="Trim"/> does.</summary>
+    void Collector.ICollectionListener.OnCollection() => OnCollection();
+
     internal void OnCollection()
     {
         if (!_disposed && !_heap.IsDisposed) Trim();

@@ -273,3 +273,24 @@ public unsafe class ArenaPoolTests
         foreach (Ptr<Big> p in held) pool.Return(p);
     }
 }
+
+public class ArenaPoolCollectionTests
+{
+    [Fact]
+    public void Pooled_objects_idle_across_two_collections_go_back_to_the_heap()
+    {
+        using var heap = new Heap();
+        using var pool = new ArenaPool<long>(heap);
+        var rented = new Ptr<long>[50];
+        for (int i = 0; i < rented.Length; i++) rented[i] = pool.Rent();
+        foreach (Ptr<long> p in rented) pool.Return(p);
+        long pooled = heap.GetStats().HeapObjects;
+        Assert.Equal(50, pooled);                          // pooled objects stay allocated
+        heap.Collect();                                    // first collection: into the victim cache
+        Assert.Equal(50, heap.GetStats().HeapObjects);
+        heap.Collect();                                    // second: idle twice, freed
+        Assert.Equal(0, heap.GetStats().HeapObjects);
+        Ptr<long> again = pool.Rent();                     // the pool still works
+        pool.Return(again);
+    }
+}
