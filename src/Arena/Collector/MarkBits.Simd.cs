@@ -40,6 +40,7 @@ internal static unsafe class MarkBitsKernel
     };
 
     /// <summary>The reference: one word at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int SweepScalar(ulong* alloc, ulong* mark, int words)
     {
         int live = 0;
@@ -53,6 +54,7 @@ internal static unsafe class MarkBitsKernel
         return live;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Sweep512(ulong* alloc, ulong* mark, int words)
     {
         int i = 0;
@@ -68,6 +70,7 @@ internal static unsafe class MarkBitsKernel
         return (int)Vector512.Sum(count) + Sweep256(alloc + i, mark + i, words - i);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Sweep256(ulong* alloc, ulong* mark, int words)
     {
         int i = 0;
@@ -85,6 +88,7 @@ internal static unsafe class MarkBitsKernel
         return (int)Vector256.Sum(count) + Sweep128(alloc + i, mark + i, words - i);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Sweep128(ulong* alloc, ulong* mark, int words)
     {
         int i = 0;
@@ -110,6 +114,7 @@ internal static unsafe class MarkBitsKernel
         return c;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<ulong> PopCount512(Vector512<ulong> v)
     {
         Vector512<byte> lut = Vector512.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
@@ -123,6 +128,7 @@ internal static unsafe class MarkBitsKernel
         return Avx512BW.SumAbsoluteDifferences(perByte, Vector512<byte>.Zero).AsUInt64();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<ulong> PopCount256(Vector256<ulong> v)
     {
         Vector256<byte> lut = Vector256.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
@@ -134,6 +140,7 @@ internal static unsafe class MarkBitsKernel
         return Avx2.SumAbsoluteDifferences(perByte, Vector256<byte>.Zero).AsUInt64();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<ulong> PopCount128(Vector128<ulong> v)
     {
         Vector128<byte> lut = Vector128.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
