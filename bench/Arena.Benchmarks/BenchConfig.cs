@@ -13,7 +13,6 @@ public sealed class BenchConfig : ManualConfig
         AddDiagnoser(MemoryDiagnoser.Default);
         AddColumn(RankColumn.Arabic);
         SummaryStyle = SummaryStyle.Default.WithRatioStyle(RatioStyle.Trend);
-        WithOptions(ConfigOptions.JoinSummary);
         HideColumns(Column.Error, Column.StdDev);
     }
 }

@@ -117,7 +117,18 @@ public sealed unsafe partial class Heap : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Ptr<T> Alloc<T>() where T : unmanaged
     {
-        T* p = (T*)AllocClass(TypeLayout<T>.ManualSlabClass, TypeLayout<T>.Size, TypeLayout<T>.Alignment);
+        ThreadCache? cache = t_cache;
+        if (cache != null && cache.Heap == this)
+        {
+            T* q = (T*)TryAllocFast(cache, TypeLayout<T>.ManualSlabClass, out Slab* s);
+            if (q != null)
+            {
+                *q = default;
+                if (TypeLayout<T>.ManualSlabClass >= SizeClassTable.Count) TypeLayout<T>.WritePointerBits(s->Chunk, q);
+                return new Ptr<T>(q);
+            }
+        }
+        T* p = (T*)AllocSlow(TypeLayout<T>.ManualSlabClass, TypeLayout<T>.Size, TypeLayout<T>.Alignment);
         *p = default;
         if (TypeLayout<T>.ManualSlabClass >= SizeClassTable.Count) TypeLayout<T>.WritePointerBits(p);
         return new Ptr<T>(p);

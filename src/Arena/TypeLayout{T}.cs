@@ -37,6 +37,16 @@ internal static unsafe class TypeLayout<T> where T : unmanaged
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void WritePointerBits(T* p) => HeapBits.Write((nuint)p, PointerMap, (sizeof(T) + 7) / 8, 1);
 
+    /// <summary>As <see cref="WritePointerBits(T*)"/>, with the chunk already known (the fast path has it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void WritePointerBits(Pages.Chunk* chunk, T* p)
+    {
+        if (SingleWordMap) HeapBits.WriteSmall(chunk->PtrBits, ((nuint)p - chunk->Base) >> 3, (sizeof(T) + 7) / 8, PointerMap[0]);
+        else HeapBits.Write((nuint)p, PointerMap, (sizeof(T) + 7) / 8, 1);
+    }
+
+    private static readonly bool SingleWordMap = PointerMap.Length == 1 && sizeof(T) <= 512;
+
     internal struct AlignmentProbe
     {
 #pragma warning disable CS0649 // only the layout matters
