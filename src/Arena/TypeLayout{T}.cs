@@ -39,13 +39,7 @@ internal static unsafe class TypeLayout<T> where T : unmanaged
 
     /// <summary>As <see cref="WritePointerBits(T*)"/>, with the chunk already known (the fast path has it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void WritePointerBits(Pages.Chunk* chunk, T* p)
-    {
-        if (SingleWordMap) HeapBits.WriteSmall(chunk->PtrBits, ((nuint)p - chunk->Base) >> 3, (sizeof(T) + 7) / 8, PointerMap[0]);
-        else HeapBits.Write((nuint)p, PointerMap, (sizeof(T) + 7) / 8, 1);
-    }
-
-    private static readonly bool SingleWordMap = PointerMap.Length == 1 && sizeof(T) <= 512;
+    public static void WritePointerBits(Pages.Chunk* chunk, T* p) => HeapBits.WriteObject(chunk, (nuint)p, PointerMap, sizeof(T));
 
     internal struct AlignmentProbe
     {
@@ -71,13 +65,7 @@ internal static unsafe class CollectedLayout<T> where T : unmanaged, IArenaType<
 
     /// <summary>As <see cref="WritePointerBits(T*)"/>, with the chunk already known (the fast path has it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void WritePointerBits(Pages.Chunk* chunk, T* p)
-    {
-        if (SingleWordMap) HeapBits.WriteSmall(chunk->PtrBits, ((nuint)p - chunk->Base) >> 3, (sizeof(T) + 7) / 8, PointerMap[0]);
-        else HeapBits.Write((nuint)p, PointerMap, (sizeof(T) + 7) / 8, 1);
-    }
-
-    private static readonly bool SingleWordMap = PointerMap.Length == 1 && sizeof(T) <= 512;
+    public static void WritePointerBits(Pages.Chunk* chunk, T* p) => HeapBits.WriteObject(chunk, (nuint)p, PointerMap, sizeof(T));
 
     private static ulong[] Trim(ReadOnlySpan<ulong> map)
     {

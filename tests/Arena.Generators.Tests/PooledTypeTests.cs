@@ -124,11 +124,5 @@ public class PooledTypeTests
     }
 
     private static void Expect(string markup, params (string Id, DiagnosticSeverity Severity, string Message)[] expected)
-    {
-        (string source, List<TextSpan> spans) = Markup.Parse(Usings + markup);
-        ImmutableArray<Diagnostic> actual = TestCompiler.Analyze(source);
-        Assert.Equal(
-            expected.Select((e, i) => (e.Id, e.Severity, e.Message, spans[i])).ToArray(),
-            actual.Select(d => (d.Id, d.Severity, d.GetMessage(System.Globalization.CultureInfo.InvariantCulture), d.Location.SourceSpan)).ToArray());
-    }
+        => TestCompiler.AssertDiagnostics(Usings + markup, expected);
 }

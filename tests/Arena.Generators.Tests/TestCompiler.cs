@@ -61,6 +61,19 @@ internal static class TestCompiler
             .OrderBy(d => d.Location.SourceSpan.Start).ThenBy(d => d.Id, StringComparer.Ordinal).ToImmutableArray();
     }
 
+    /// <summary>
+    /// Asserts that the analyzers report exactly <paramref name="expected"/> on the source of
+    /// <paramref name="markup"/>, each at its [| |] span, in order.
+    /// </summary>
+    public static void AssertDiagnostics(string markup, params (string Id, DiagnosticSeverity Severity, string Message)[] expected)
+    {
+        (string source, List<Microsoft.CodeAnalysis.Text.TextSpan> spans) = Markup.Parse(markup);
+        ImmutableArray<Diagnostic> actual = Analyze(source);
+        Assert.Equal(
+            expected.Select((e, i) => (e.Id, e.Severity, e.Message, spans[i])).ToArray(),
+            actual.Select(d => (d.Id, d.Severity, d.GetMessage(System.Globalization.CultureInfo.InvariantCulture), d.Location.SourceSpan)).ToArray());
+    }
+
     /// <summary>Compiler diagnostics of warning severity or worse.</summary>
     public static IEnumerable<Diagnostic> Problems(Compilation compilation)
         => compilation.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning);

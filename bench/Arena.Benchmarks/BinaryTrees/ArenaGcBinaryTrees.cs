@@ -9,7 +9,8 @@ namespace Arena.Benchmarks.BinaryTrees;
 /// </summary>
 public static unsafe class ArenaGcBinaryTrees
 {
-    private static Ptr<GcTreeNode> Create(Heap heap, int depth)
+    /// <summary>A full tree of collected nodes (call inside a scope).</summary>
+    internal static Ptr<GcTreeNode> Create(Heap heap, int depth)
     {
         Ptr<GcTreeNode> n = heap.New<GcTreeNode>();
         if (depth > 0)

@@ -23,7 +23,7 @@ public static class CompareRunner
         var rows = new List<Row>();
         var variants = BinaryTreesVariants.All;
         int[] sizes = o.Smoke ? [32] : [32, 256];
-        int steps = variants.Count + sizes.Length;
+        int steps = variants.Count + sizes.Length + 1;
         int step = 0;
         bool allOk = true;
 
@@ -75,6 +75,8 @@ public static class CompareRunner
                     rows.Add(new Row($"alloc+free {size} B", r.Name, "one allocation and its release", r.Ns, "ns", r.Ns / native, "NativeMemory", 0, true));
             }
         }
+        Progress(++step, steps, "one collection over a live tree");
+        rows.AddRange(Collection(o.Smoke ? 10 : 18));
         Console.Error.WriteLine();
 
         string machine = $"{RuntimeInformation.OSDescription.Trim()}, {RuntimeInformation.ProcessArchitecture}, {Environment.ProcessorCount} logical cores, .NET {Environment.Version}";
@@ -87,6 +89,52 @@ public static class CompareRunner
         Console.WriteLine($"Written: {Path.Combine(o.OutputDirectory, "results.{md,csv,svg}")}");
         if (!allOk) Console.Error.WriteLine("Some variant printed a wrong result (see above).");
         return allOk ? 0 : 1;
+    }
+
+    private sealed class ManagedNode
+    {
+        public ManagedNode? Left, Right;
+        public static ManagedNode Create(int d) => d == 0 ? new ManagedNode() : new ManagedNode { Left = Create(d - 1), Right = Create(d - 1) };
+    }
+
+    /// <summary>
+    /// A full collection over a live binary tree of 16-byte nodes: Arena's mark and sweep per
+    /// live object (best of twelve), against GC.Collect() over the same tree of class nodes.
+    /// </summary>
+    private static IEnumerable<Row> Collection(int depth)
+    {
+        long nodes = (1L << (depth + 1)) - 1;
+        string section = $"one collection, {nodes} live nodes";
+        double mark = double.MaxValue, sweep = double.MaxValue, dotnet = double.MaxValue;
+        using (var heap = new Heap())
+        {
+            Root<GcTreeNode> root;
+            using (heap.Scope())
+            {
+                heap.GCPercent = -1;
+                root = heap.Root(ArenaGcBinaryTrees.Create(heap, depth));
+            }
+            // Best of twelve: the first collections run before the JIT has tiered the mark loop up.
+            for (int i = 0; i < 12; i++)
+            {
+                heap.Collect();
+                mark = Math.Min(mark, heap.Collector.LastMarkNs / (double)nodes);
+                sweep = Math.Min(sweep, heap.Collector.LastSweepNs / (double)nodes);
+            }
+            root.Dispose();
+        }
+        ManagedNode tree = ManagedNode.Create(depth);
+        for (int i = 0; i < 3; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
+            dotnet = Math.Min(dotnet, Stopwatch.GetElapsedTime(start).TotalNanoseconds / nodes);
+        }
+        GC.KeepAlive(tree);
+        yield return new Row(section, ".NET GC.Collect()", "the whole collection", dotnet, "ns/object", 1.0, ".NET GC.Collect()", 0, true);
+        yield return new Row(section, "arena mark", "flush caches, mark roots and tree", mark, "ns/object", mark / dotnet, ".NET GC.Collect()", 0, true);
+        yield return new Row(section, "arena sweep", "SIMD bitmap swap, free empty slabs", sweep, "ns/object", sweep / dotnet, ".NET GC.Collect()", 0, true);
+        yield return new Row(section, "arena total", "mark + sweep", mark + sweep, "ns/object", (mark + sweep) / dotnet, ".NET GC.Collect()", 0, true);
     }
 
     /// <summary>Child-process entry: runs one variant, prints its output, then its time and peak memory.</summary>

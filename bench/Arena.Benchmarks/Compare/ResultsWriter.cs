@@ -20,11 +20,15 @@ internal static class ResultsWriter
             sb.Append('\n').Append("### ").Append(section.Key).Append("\n\n");
             bool trees = first.Unit == "s";
             sb.Append(trees ? "| variant | what | time | ratio to " + first.RatioTo + " | peak memory | output |\n|---|---|---:|---:|---:|---|\n"
-                            : "| peer | time per pair | ratio to " + first.RatioTo + " |\n|---|---:|---:|\n");
+                            : first.Unit == "ns/object"
+                                ? "| what | time per live object | ratio to " + first.RatioTo + " |\n|---|---:|---:|\n"
+                                : "| peer | time per pair | ratio to " + first.RatioTo + " |\n|---|---:|---:|\n");
             foreach (var r in section)
             {
                 if (trees)
                     sb.Append(s_inv, $"| {r.Name} | {r.Description} | {r.Value:F2} s | {r.Ratio:F2}× | {r.PeakBytes / (1024.0 * 1024):F0} MB | {(r.Ok ? "correct" : "WRONG")} |\n");
+                else if (r.Unit == "ns/object")
+                    sb.Append(s_inv, $"| {r.Name} ({r.Description}) | {r.Value:F2} ns | {r.Ratio:F2}× |\n");
                 else
                     sb.Append(s_inv, $"| {r.Name} | {r.Value:F2} ns | {r.Ratio:F2}× |\n");
             }

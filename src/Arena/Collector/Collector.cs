@@ -110,6 +110,12 @@ internal sealed unsafe class Collector
 
     public RootTable Roots { get; } = new();
 
+    /// <summary>The latest cycle's flush-and-mark time, in nanoseconds.</summary>
+    public long LastMarkNs { get; private set; }
+
+    /// <summary>The latest cycle's sweep time, in nanoseconds.</summary>
+    public long LastSweepNs { get; private set; }
+
     /// <summary>Set by the scope layer: calls back with the [start, end) ranges of every open scope's memory.</summary>
     public Action<Action<nuint, nuint>>? ScopeRanges { get; set; }
 
@@ -267,6 +273,8 @@ internal sealed unsafe class Collector
             Volatile.Write(ref _allocatedSince, 0);
             UpdateGoal();
             long pauseNs = (long)Stopwatch.GetElapsedTime(start, end).TotalNanoseconds;
+            LastMarkNs = (long)Stopwatch.GetElapsedTime(start, markEnd).TotalNanoseconds;
+            LastSweepNs = (long)Stopwatch.GetElapsedTime(markEnd, end).TotalNanoseconds;
             _pauses[_numGC % _pauses.Length] = pauseNs;
             _allPauses.Add(pauseNs);
             _pauseTotalNs += pauseNs;

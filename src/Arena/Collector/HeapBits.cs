@@ -49,6 +49,19 @@ internal static unsafe class HeapBits
         }
     }
 
+    /// <summary>
+    /// Writes the bits of one object of <paramref name="size"/> bytes at <paramref name="address"/>
+    /// in <paramref name="chunk"/>: the two-word masked write when the map fits one word (the
+    /// JIT folds the test for a constant size), the general loop otherwise.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void WriteObject(Chunk* chunk, nuint address, ulong[] map, int size)
+    {
+        int words = (size + 7) / 8;
+        if (map.Length == 1 && words <= 64) WriteSmall(chunk->PtrBits, (address - chunk->Base) >> 3, words, map[0]);
+        else Write(address, map, words, 1);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void WriteSmall(ulong* bits, nuint first, int words, ulong map)
     {
