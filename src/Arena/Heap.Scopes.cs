@@ -60,9 +60,11 @@ public sealed unsafe partial class Heap
     /// <summary>Called by a stack's finalizer once its thread has ended and no handle is left.</summary>
     internal void RetireScopeStack(ScopeStack stack)
     {
+        bool wasMutator;
         lock (_scopeLock)
         {
             ScopeThreadState* st = stack.State;
+            wasMutator = !_scopesGone && st->Depth > 0;
             if (!_scopesGone)
             {
                 _retiredScopesOpened += st->Opened;
@@ -72,6 +74,9 @@ public sealed unsafe partial class Heap
             }
             stack.Release(pagesGone: _scopesGone);
         }
+        // The thread ended inside a scope: it will never reach a safepoint, so it must stop
+        // counting as a mutator, or every later collection would wait for it.
+        if (wasMutator) Collector.MutatorEnded();
     }
 
     // ---- hooks for the collector ------------------------------------------------------

@@ -200,6 +200,19 @@ internal sealed unsafe class Collector
         }
     }
 
+    /// <summary>
+    /// A mutator's thread ended inside its region (its scope stack was finalized): it is no
+    /// longer waited for. Wakes whoever waits, so that a pending collection can now run.
+    /// </summary>
+    public void MutatorEnded()
+    {
+        lock (_gate)
+        {
+            _mutators--;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
     /// <summary>Parks the calling mutator if a collection is pending; returns when it has run.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Safepoint(bool isMutator)
