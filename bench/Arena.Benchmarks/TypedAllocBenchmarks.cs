@@ -12,6 +12,13 @@ public partial struct BenchNode
     public long Item;
 }
 
+/// <summary>A 24-byte arena type with no pointers: no pointer bits to record.</summary>
+[ArenaType]
+public partial struct BenchLeaf
+{
+    public long A, B, C;
+}
+
 /// <summary>
 /// Typed allocation (<c>heap.Alloc&lt;T&gt;()</c>, <c>heap.New&lt;T&gt;()</c>), whose size
 /// class is a JIT constant, against the raw-size path, which looks the class up from a size
@@ -57,6 +64,17 @@ public unsafe class TypedAllocBenchmarks
         return last;
     }
 
+    // The same work as RawSize: a pointer-free type records no pointer bits.
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public nint TypedAllocNoPointers()
+    {
+        nint last = 0;
+        for (int i = 0; i < Batch; i++) _objects[i] = last = _heap.Alloc<BenchLeaf>().Address;
+        FreeAll();
+        return last;
+    }
+
+    // A traced type: also records its pointer words, so the collector can scan manual objects.
     [Benchmark(OperationsPerInvoke = Batch)]
     public nint TypedAlloc()
     {

@@ -112,8 +112,8 @@ public unsafe class StressTests
         t.Start();
         t.Join();
         foreach (nint p in ptrs) heap.Free((void*)p);
-        heap.Trim();
-        Assert.True(heap.GetStats().HeapInuse > 0);   // still held by the ended thread's cache
+        // The ended thread's cache holds its slabs until it is finalized (possibly already, by a
+        // collection another test ran): only the finalizer can have given them back.
         Assert.Equal(0, InuseAfterEndedThreadsAreFinalized(heap));
         HeapStats s = heap.GetStats();
         Assert.Equal(100, s.Mallocs);   // the ended thread's counters were folded in
