@@ -61,7 +61,7 @@ internal static class ResultsWriter
     public static string Svg(IReadOnlyList<CompareRunner.Row> rows, string machine)
     {
         XNamespace ns = "http://www.w3.org/2000/svg";
-        const int left = 230, barMax = 420, rowH = 22, width = left + barMax + 120;
+        const int left = 230, barMax = 420, rowH = 22, width = left + barMax + 220;
         var groups = rows.GroupBy(r => r.Section).ToList();
         int height = 40 + groups.Sum(g => 30 + g.Count() * rowH) + 20;
         var svg = new XElement(ns + "svg",
