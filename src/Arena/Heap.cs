@@ -428,9 +428,6 @@ public sealed unsafe partial class Heap : IDisposable
         }
     }
 
-    /// <summary>The calling thread's cache for this heap (internal: scopes and the collector).</summary>
-    internal ThreadCache ThreadCacheForCurrentThread() => CacheForThread();
-
     // ---- maintenance ------------------------------------------------------------------
 
     /// <summary>

@@ -94,8 +94,4 @@ internal static unsafe class HeapBits
             }
         }
     }
-
-    /// <summary>Whether word <paramref name="wordIndex"/> of <paramref name="chunk"/> holds a pointer.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool IsPointer(Chunk* chunk, nuint wordIndex) => (chunk->PtrBits[wordIndex >> 6] & (1UL << (int)(wordIndex & 63))) != 0;
 }

@@ -106,14 +106,6 @@ internal static unsafe class MarkBitsKernel
         return (int)Vector128.Sum(count) + SweepScalar(alloc + i, mark + i, words - i);
     }
 
-    /// <summary>Population count of every set bit in the words, the scan's companion (live counts in stats).</summary>
-    public static int PopCount(ulong* words, int n)
-    {
-        int c = 0;
-        for (int i = 0; i < n; i++) c += BitOperations.PopCount(words[i]);
-        return c;
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<ulong> PopCount512(Vector512<ulong> v)
     {

@@ -69,11 +69,9 @@ internal sealed unsafe class PageHeap
         _retainedBytes = retainedBytes;
     }
 
-    public Lock SyncRoot => _lock;
     public long InuseBytes => Volatile.Read(ref _inuseBytes);
     public long SysBytes => Volatile.Read(ref _sysBytes);
     public long ReleasedBytes => Volatile.Read(ref _releasedBytes);
-    public long MaxBytes => _maxBytes;
 
     /// <summary>The chunk holding <paramref name="address"/> if it belongs to this heap, else null.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
