@@ -114,38 +114,31 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public override T Get()
     {
-        ObjectPoolLocal[]? locals = PoolLocals.t_objectLocals;
-        int slot = _slot;
-        ObjectPoolLocal? mine = null;
-        if (locals != null && (uint)slot < (uint)locals.Length)
+        ObjectPoolLocal? mine = EnterLocal();
+        if (mine != null)
         {
-            ObjectPoolLocal l = locals[slot];
-            if (l.Owner == this)
+            ObjectPoolLocal l = mine;
+            if (Volatile.Read(ref _frozen) == 0)
             {
-                mine = l;
-                Volatile.Write(ref l.Active, 1);
-                if (Volatile.Read(ref _frozen) == 0)
+                object? o = l.Private;
+                if (o != null)
                 {
-                    object? o = l.Private;
-                    if (o != null)
-                    {
-                        l.Private = null;
-                        Volatile.Write(ref l.Active, 0);
-                        return Unsafe.As<T>(o);
-                    }
-                    int n = l.Count - 1;
-                    object?[] stack = l.Stack;
-                    if ((uint)n < (uint)stack.Length)
-                    {
-                        o = stack[n];
-                        stack[n] = null;
-                        l.Count = n;
-                        Volatile.Write(ref l.Active, 0);
-                        return Unsafe.As<T>(o!);
-                    }
+                    l.Private = null;
+                    Volatile.Write(ref l.Active, 0);
+                    return Unsafe.As<T>(o);
                 }
-                Volatile.Write(ref l.Active, 0);
+                int n = l.Count - 1;
+                object?[] stack = l.Stack;
+                if ((uint)n < (uint)stack.Length)
+                {
+                    o = stack[n];
+                    stack[n] = null;
+                    l.Count = n;
+                    Volatile.Write(ref l.Active, 0);
+                    return Unsafe.As<T>(o!);
+                }
             }
+            Volatile.Write(ref l.Active, 0);
         }
         return GetSlow(mine);
     }
@@ -188,36 +181,29 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
             Drop(obj);
             return;
         }
-        ObjectPoolLocal[]? locals = PoolLocals.t_objectLocals;
-        int slot = _slot;
-        ObjectPoolLocal? mine = null;
-        if (locals != null && (uint)slot < (uint)locals.Length)
+        ObjectPoolLocal? mine = EnterLocal();
+        if (mine != null)
         {
-            ObjectPoolLocal l = locals[slot];
-            if (l.Owner == this)
+            ObjectPoolLocal l = mine;
+            if (Volatile.Read(ref _frozen) == 0)
             {
-                mine = l;
-                Volatile.Write(ref l.Active, 1);
-                if (Volatile.Read(ref _frozen) == 0)
+                if (l.Private == null)
                 {
-                    if (l.Private == null)
-                    {
-                        l.Private = obj;
-                        Volatile.Write(ref l.Active, 0);
-                        return;
-                    }
-                    int n = l.Count;
-                    object?[] stack = l.Stack;
-                    if ((uint)n < (uint)stack.Length)
-                    {
-                        stack[n] = obj;
-                        l.Count = n + 1;
-                        Volatile.Write(ref l.Active, 0);
-                        return;
-                    }
+                    l.Private = obj;
+                    Volatile.Write(ref l.Active, 0);
+                    return;
                 }
-                Volatile.Write(ref l.Active, 0);
+                int n = l.Count;
+                object?[] stack = l.Stack;
+                if ((uint)n < (uint)stack.Length)
+                {
+                    stack[n] = obj;
+                    l.Count = n + 1;
+                    Volatile.Write(ref l.Active, 0);
+                    return;
+                }
             }
+            Volatile.Write(ref l.Active, 0);
         }
         ReturnSlow(obj, mine);
     }
@@ -355,5 +341,21 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
             }
         }
         PoolLocals.ReleaseSlot(_slot);
+    }
+
+    /// <summary>
+    /// The calling thread's cache for this pool, marked active (<c>Active = 1</c>) for the
+    /// operation; null when the thread has none yet. One thread-static read.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ObjectPoolLocal? EnterLocal()
+    {
+        ObjectPoolLocal[]? locals = PoolLocals.t_objectLocals;
+        int slot = _slot;
+        if (locals == null || (uint)slot >= (uint)locals.Length) return null;
+        ObjectPoolLocal l = locals[slot];
+        if (l.Owner != this) return null;
+        Volatile.Write(ref l.Active, 1);
+        return l;
     }
 }

@@ -218,37 +218,30 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Ptr<T> Rent()
     {
-        PoolLocal[]? locals = PoolLocals.t_structLocals;
-        int slot = _slot;
-        PoolLocal? mine = null;
-        if (locals != null && (uint)slot < (uint)locals.Length)
+        PoolLocal? mine = EnterLocal();
+        if (mine != null)
         {
-            PoolLocal l = locals[slot];
-            if (l.Owner == this)
+            PoolLocal l = mine;
+            if (Volatile.Read(ref _frozen) == 0 && !_heap.IsDisposed)
             {
-                mine = l;
-                Volatile.Write(ref l.Active, 1);
-                if (Volatile.Read(ref _frozen) == 0 && !_heap.IsDisposed)
+                nint p = l.Private;
+                if (p != 0)
                 {
-                    nint p = l.Private;
-                    if (p != 0)
-                    {
-                        l.Private = 0;
-                        Volatile.Write(ref l.Active, 0);
-                        return Hand(p);
-                    }
-                    int n = l.Count - 1;
-                    nint[] stack = l.Stack;
-                    if ((uint)n < (uint)stack.Length)
-                    {
-                        p = stack[n];
-                        l.Count = n;
-                        Volatile.Write(ref l.Active, 0);
-                        return Hand(p);
-                    }
+                    l.Private = 0;
+                    Volatile.Write(ref l.Active, 0);
+                    return Hand(p);
                 }
-                Volatile.Write(ref l.Active, 0);
+                int n = l.Count - 1;
+                nint[] stack = l.Stack;
+                if ((uint)n < (uint)stack.Length)
+                {
+                    p = stack[n];
+                    l.Count = n;
+                    Volatile.Write(ref l.Active, 0);
+                    return Hand(p);
+                }
             }
+            Volatile.Write(ref l.Active, 0);
         }
         return RentSlow(mine);
     }
@@ -325,36 +318,29 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
             return;
         }
         *(ulong*)(p - 8) = rented ^ StateFlip;
-        PoolLocal[]? locals = PoolLocals.t_structLocals;
-        int slot = _slot;
-        PoolLocal? mine = null;
-        if (locals != null && (uint)slot < (uint)locals.Length)
+        PoolLocal? mine = EnterLocal();
+        if (mine != null)
         {
-            PoolLocal l = locals[slot];
-            if (l.Owner == this)
+            PoolLocal l = mine;
+            if (Volatile.Read(ref _frozen) == 0)
             {
-                mine = l;
-                Volatile.Write(ref l.Active, 1);
-                if (Volatile.Read(ref _frozen) == 0)
+                if (l.Private == 0)
                 {
-                    if (l.Private == 0)
-                    {
-                        l.Private = p;
-                        Volatile.Write(ref l.Active, 0);
-                        return;
-                    }
-                    int n = l.Count;
-                    nint[] stack = l.Stack;
-                    if ((uint)n < (uint)stack.Length)
-                    {
-                        stack[n] = p;
-                        l.Count = n + 1;
-                        Volatile.Write(ref l.Active, 0);
-                        return;
-                    }
+                    l.Private = p;
+                    Volatile.Write(ref l.Active, 0);
+                    return;
                 }
-                Volatile.Write(ref l.Active, 0);
+                int n = l.Count;
+                nint[] stack = l.Stack;
+                if ((uint)n < (uint)stack.Length)
+                {
+                    stack[n] = p;
+                    l.Count = n + 1;
+                    Volatile.Write(ref l.Active, 0);
+                    return;
+                }
             }
+            Volatile.Write(ref l.Active, 0);
         }
         ReturnPooled(p, mine);
     }
@@ -671,5 +657,21 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
             for (int i = 0; i < l.Count; i++) AssertPooled(l.Stack[i]);
         }
         if (!_disposed) Volatile.Write(ref _frozen, 0);
+    }
+
+    /// <summary>
+    /// The calling thread's cache for this pool, marked active (<c>Active = 1</c>) for the
+    /// operation; null when the thread has none yet. One thread-static read.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private PoolLocal? EnterLocal()
+    {
+        PoolLocal[]? locals = PoolLocals.t_structLocals;
+        int slot = _slot;
+        if (locals == null || (uint)slot >= (uint)locals.Length) return null;
+        PoolLocal l = locals[slot];
+        if (l.Owner != this) return null;
+        Volatile.Write(ref l.Active, 1);
+        return l;
     }
 }
