@@ -462,10 +462,10 @@ public sealed unsafe partial class Heap : IDisposable
     public HeapStats GetStats()
     {
         if (_disposed) ThrowHelper.ObjectDisposed(nameof(Heap));
-        return GetStatsUnchecked(includeCollector: true);
+        return GetStatsUnchecked();
     }
 
-    internal HeapStats GetStatsUnchecked(bool includeCollector)
+    internal HeapStats GetStatsUnchecked()
     {
         var mallocs = new long[SizeClassTable.Count];
         var frees = new long[SizeClassTable.Count];
@@ -485,8 +485,7 @@ public sealed unsafe partial class Heap : IDisposable
                 }
             }
         }
-        long sweptLarge = 0, sweptLargeBytes = 0;
-        if (includeCollector) Collector.AddSweptFrees(frees, out sweptLarge, out sweptLargeBytes);
+        Collector.AddSweptFrees(frees, out long sweptLarge, out long sweptLargeBytes);
         long heapAlloc = 0, totalAlloc = 0, objects = 0, allMallocs = 0, allFrees = 0;
         var bySize = new SizeClassStats[SizeClassTable.Count];
         long largeMallocs = Volatile.Read(ref _largeMallocs), largeFrees = Volatile.Read(ref _largeFrees) + sweptLarge;
@@ -506,14 +505,14 @@ public sealed unsafe partial class Heap : IDisposable
         allFrees += largeFrees;
         objects = allMallocs - allFrees;
         long inuse = _pages.InuseBytes, sys = _pages.SysBytes;
-        CollectorStats gc = includeCollector ? Collector.Snapshot() : default;
+        CollectorStats gc = Collector.Snapshot();
         var scopes = ScopeStats();
         return new HeapStats
         {
             NumGC = gc.NumGC,
             PauseTotalNs = gc.PauseTotalNs,
             LastPauseNs = gc.LastPauseNs,
-            PauseNs = gc.RecentPausesNs ?? [],
+            PauseNs = gc.RecentPausesNs,
             LastGC = gc.LastGC,
             NextGC = gc.NextGC,
             HeapLive = gc.HeapLive,

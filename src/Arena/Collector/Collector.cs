@@ -343,7 +343,7 @@ internal sealed unsafe class Collector
     private long RootBytes()
     {
         // Called after the sweep: collected objects in HeapAlloc are exactly the live ones.
-        HeapStats s = _heap.GetStatsUnchecked(includeCollector: true);
+        HeapStats s = _heap.GetStatsUnchecked();
         return Math.Max(0, s.HeapAlloc - Volatile.Read(ref _heapLive));
     }
 
