@@ -1,4 +1,3 @@
-using System.Text;
 
 namespace Arena.Benchmarks.BinaryTrees;
 
@@ -35,19 +34,20 @@ public static unsafe class ArenaGcBinaryTrees
     {
         using var heap = new Heap();
         int maxDepth = BinaryTreesOutput.EffectiveMaxDepth(n);
-        var sb = new StringBuilder();
+        int stretch;
         Root<GcTreeNode> longLived;
+        var rows = new long[BinaryTreesOutput.Rows(maxDepth)];
         using (heap.Scope())
         {
-            sb.Append(BinaryTreesOutput.StretchLine(maxDepth + 1, Check(Create(heap, maxDepth + 1)))).Append('\n');
+            stretch = Check(Create(heap, maxDepth + 1));
             heap.Safepoint();
             longLived = heap.Root(Create(heap, maxDepth));
         }
-        for (int d = BinaryTreesOutput.MinDepth; d <= maxDepth; d += 2)
+        for (int r = 0; r < rows.Length; r++)
         {
-            int iterations = BinaryTreesOutput.Iterations(d, maxDepth);
+            int depth = BinaryTreesOutput.MinDepth + 2 * r;
+            int iterations = BinaryTreesOutput.Iterations(depth, maxDepth);
             long check = 0;
-            int depth = d;
             // Each worker thread holds one scope (it is a mutator) and passes a safepoint
             // after each tree; the scope closes when the thread's share is done.
             Parallel.For(0, iterations,
@@ -59,14 +59,15 @@ public static unsafe class ArenaGcBinaryTrees
                     return local;
                 },
                 local => { local.Scope.Dispose(); Interlocked.Add(ref check, local.Check); });
-            sb.Append(BinaryTreesOutput.IterationsLine(iterations, d, check)).Append('\n');
+            rows[r] = check;
         }
+        string output;
         using (heap.Scope())
-            sb.Append(BinaryTreesOutput.LongLivedLine(maxDepth, Check(longLived.Target))).Append('\n');
+            output = BinaryTreesOutput.Format(maxDepth, stretch, rows, Check(longLived.Target));
         longLived.Dispose();
         stats = heap.GetStats();
         LastPausesNs = heap.Collector.AllPausesNs();
-        return sb.ToString();
+        return output;
     }
 }
 

@@ -1,4 +1,3 @@
-using System.Text;
 
 namespace Arena.Benchmarks.BinaryTrees;
 
@@ -50,20 +49,11 @@ public static unsafe class ArenaHeapBinaryTrees
     {
         using var heap = new Heap();
         int maxDepth = BinaryTreesOutput.EffectiveMaxDepth(n);
-        var sb = new StringBuilder();
-        sb.Append(BinaryTreesOutput.StretchLine(maxDepth + 1, CreateCheckFree(heap, maxDepth + 1))).Append('\n');
+        int stretch = CreateCheckFree(heap, maxDepth + 1);
         Ptr<Node> longLived = Create(heap, maxDepth);
-        for (int d = BinaryTreesOutput.MinDepth; d <= maxDepth; d += 2)
-        {
-            int iterations = BinaryTreesOutput.Iterations(d, maxDepth);
-            long check = 0;
-            int depth = d;
-            Parallel.For(0, iterations, () => 0L, (_, _, acc) => acc + CreateCheckFree(heap, depth),
-                acc => Interlocked.Add(ref check, acc));
-            sb.Append(BinaryTreesOutput.IterationsLine(iterations, d, check)).Append('\n');
-        }
-        sb.Append(BinaryTreesOutput.LongLivedLine(maxDepth, Check(longLived))).Append('\n');
+        long[] rows = BinaryTreesOutput.ParallelRows(maxDepth, d => CreateCheckFree(heap, d));
+        string output = BinaryTreesOutput.Format(maxDepth, stretch, rows, Check(longLived));
         Free(heap, longLived);
-        return sb.ToString();
+        return output;
     }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 
 namespace Arena.Benchmarks.BinaryTrees;
 
@@ -59,20 +58,11 @@ public static unsafe class ArenaPoolBinaryTrees
         using var heap = new Heap();
         using var pool = new ArenaPool<Node>(heap, Capacity, LocalCapacity);
         int maxDepth = BinaryTreesOutput.EffectiveMaxDepth(n);
-        var sb = new StringBuilder();
-        sb.Append(BinaryTreesOutput.StretchLine(maxDepth + 1, CreateCheckReturn(pool, maxDepth + 1))).Append('\n');
+        int stretch = CreateCheckReturn(pool, maxDepth + 1);
         Ptr<Node> longLived = Create(pool, maxDepth);
-        for (int d = BinaryTreesOutput.MinDepth; d <= maxDepth; d += 2)
-        {
-            int iterations = BinaryTreesOutput.Iterations(d, maxDepth);
-            long check = 0;
-            int depth = d;
-            Parallel.For(0, iterations, () => 0L, (_, _, acc) => acc + CreateCheckReturn(pool, depth),
-                acc => Interlocked.Add(ref check, acc));
-            sb.Append(BinaryTreesOutput.IterationsLine(iterations, d, check)).Append('\n');
-        }
-        sb.Append(BinaryTreesOutput.LongLivedLine(maxDepth, Check(longLived))).Append('\n');
+        long[] rows = BinaryTreesOutput.ParallelRows(maxDepth, d => CreateCheckReturn(pool, d));
+        string output = BinaryTreesOutput.Format(maxDepth, stretch, rows, Check(longLived));
         Return(pool, longLived);
-        return sb.ToString();
+        return output;
     }
 }

@@ -36,11 +36,23 @@ public static class BinaryTreesOutput
     /// <summary>Splits <paramref name="count"/> items into <paramref name="parts"/> near-equal ranges; the start of <paramref name="part"/>.</summary>
     public static int PartStart(int count, int parts, int part) => (int)((long)count * part / parts);
 
-    public static string StretchLine(int depth, long check) => $"stretch tree of depth {depth}\t check: {check}";
-
-    public static string IterationsLine(int iterations, int depth, long check) => $"{iterations}\t trees of depth {depth}\t check: {check}";
-
-    public static string LongLivedLine(int depth, long check) => $"long lived tree of depth {depth}\t check: {check}";
+    /// <summary>
+    /// Each row's checks, its trees spread over the thread pool: <paramref name="tree"/> builds,
+    /// checks and drops one tree of a depth and returns its check.
+    /// </summary>
+    public static long[] ParallelRows(int maxDepth, Func<int, int> tree)
+    {
+        var rows = new long[Rows(maxDepth)];
+        for (int r = 0; r < rows.Length; r++)
+        {
+            int depth = MinDepth + 2 * r;
+            long check = 0;
+            Parallel.For(0, Iterations(depth, maxDepth), () => 0L, (_, _, acc) => acc + tree(depth),
+                acc => Interlocked.Add(ref check, acc));
+            rows[r] = check;
+        }
+        return rows;
+    }
 
     /// <summary>What a correct run prints for <paramref name="n"/>, by formula: a full tree of depth d has 2^(d+1)-1 nodes.</summary>
     public static string Expected(int n)
