@@ -91,11 +91,15 @@ public unsafe class AllocFreeBenchmarks
 /// <summary>
 /// The 32-byte pair against <c>new</c> of a class of exactly 32 bytes (16 B header + 16 B
 /// fields), the managed allocation the goal compares with. NativeMemory stays the baseline.
+/// Each invocation runs <see cref="Ops"/> pairs in a loop, so that a <see cref="LocalHeap"/>
+/// handle can be taken once per loop as an application would; every peer runs the same loop.
 /// </summary>
 [Config(typeof(BenchConfig))]
 [BenchmarkCategory(Categories.AllocFree)]
 public unsafe class AllocFree32Benchmarks
 {
+    private const int Ops = 1000;
+
     private Heap _heap = null!;
 
     [GlobalSetup]
@@ -104,32 +108,80 @@ public unsafe class AllocFree32Benchmarks
     [GlobalCleanup]
     public void Cleanup() => _heap.Dispose();
 
-    [Benchmark(Baseline = true, Description = "NativeMemory")]
+    [Benchmark(Baseline = true, OperationsPerInvoke = Ops, Description = "NativeMemory")]
     public nint NativeMemoryAllocFree()
     {
-        void* p = NativeMemory.Alloc(32);
-        NativeMemory.Free(p);
-        return (nint)p;
+        nint sum = 0;
+        for (int i = 0; i < Ops; i++)
+        {
+            void* p = NativeMemory.Alloc(32);
+            NativeMemory.Free(p);
+            sum ^= (nint)p;
+        }
+        return sum;
     }
 
-    [Benchmark(Description = "Arena raw")]
+    [Benchmark(OperationsPerInvoke = Ops, Description = "Arena raw")]
     public nint ArenaRaw()
     {
-        void* p = _heap.Alloc(32);
-        _heap.Free(p);
-        return (nint)p;
+        nint sum = 0;
+        for (int i = 0; i < Ops; i++)
+        {
+            void* p = _heap.Alloc(32);
+            _heap.Free(p);
+            sum ^= (nint)p;
+        }
+        return sum;
     }
 
-    [Benchmark(Description = "Arena typed")]
+    [Benchmark(OperationsPerInvoke = Ops, Description = "Arena typed")]
     public nint ArenaTyped()
     {
-        Ptr<Payload32> p = _heap.Alloc<Payload32>();
-        _heap.Free(p);
-        return p.Address;
+        nint sum = 0;
+        for (int i = 0; i < Ops; i++)
+        {
+            Ptr<Payload32> p = _heap.Alloc<Payload32>();
+            _heap.Free(p);
+            sum ^= p.Address;
+        }
+        return sum;
     }
 
-    [Benchmark(Description = "new class")]
-    public object NewClass() => new Class32();
+    [Benchmark(OperationsPerInvoke = Ops, Description = "Arena local raw")]
+    public nint ArenaLocalRaw()
+    {
+        LocalHeap local = _heap.Local();
+        nint sum = 0;
+        for (int i = 0; i < Ops; i++)
+        {
+            void* p = local.Alloc(32);
+            local.Free(p);
+            sum ^= (nint)p;
+        }
+        return sum;
+    }
+
+    [Benchmark(OperationsPerInvoke = Ops, Description = "Arena local typed")]
+    public nint ArenaLocalTyped()
+    {
+        LocalHeap local = _heap.Local();
+        nint sum = 0;
+        for (int i = 0; i < Ops; i++)
+        {
+            Ptr<Payload32> p = local.Alloc<Payload32>();
+            local.Free(p);
+            sum ^= p.Address;
+        }
+        return sum;
+    }
+
+    [Benchmark(OperationsPerInvoke = Ops, Description = "new class")]
+    public object NewClass()
+    {
+        object last = null!;
+        for (int i = 0; i < Ops; i++) last = new Class32();
+        return last;
+    }
 
     internal struct Payload32 { public long A, B, C, D; }
 

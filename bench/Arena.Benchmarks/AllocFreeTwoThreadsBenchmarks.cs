@@ -40,6 +40,9 @@ public unsafe class AllocFreeTwoThreadsBenchmarks
     [Benchmark(OperationsPerInvoke = Ops, Description = "Arena")]
     public int ArenaPairs() => Run(new ArenaLoop(_heap, Size));
 
+    [Benchmark(OperationsPerInvoke = Ops, Description = "Arena local")]
+    public int ArenaLocalPairs() => Run(new ArenaLocalLoop(_heap, Size));
+
     [Benchmark(OperationsPerInvoke = Ops, Description = "new")]
     public int NewPairs() => Run(new NewLoop(Size));
 
@@ -71,6 +74,15 @@ public unsafe class AllocFreeTwoThreadsBenchmarks
         public void Invoke(int _)
         {
             for (int i = 0; i < PairsPerThread; i++) heap.Free(heap.Alloc(size));
+        }
+    }
+
+    private readonly struct ArenaLocalLoop(Heap heap, int size) : IAction
+    {
+        public void Invoke(int _)
+        {
+            LocalHeap local = heap.Local();
+            for (int i = 0; i < PairsPerThread; i++) local.Free(local.Alloc(size));
         }
     }
 

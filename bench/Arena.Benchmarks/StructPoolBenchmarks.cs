@@ -52,47 +52,95 @@ public class StructPoolBenchmarks
         _heap.Dispose();
     }
 
+    // Each invocation runs Ops pairs in a loop, so that a LocalPool handle can be taken once
+    // per loop as an application would; every peer runs the same loop.
+    private const int Ops = 1000;
+
     // Baseline: the stock .NET object pool (what [Pooled] replaces).
-    [Benchmark(Baseline = true, Description = "ObjectPool")]
+    [Benchmark(Baseline = true, OperationsPerInvoke = Ops, Description = "ObjectPool")]
     public long ObjectPoolGetReturn()
     {
-        PairBox b = _objectPool.Get();
-        _objectPool.Return(b);
-        return b.A;
+        long sum = 0;
+        for (int i = 0; i < Ops; i++)
+        {
+            PairBox b = _objectPool.Get();
+            _objectPool.Return(b);
+            sum += b.A;
+        }
+        return sum;
     }
 
-    [Benchmark(Description = "ArenaPool")]
+    [Benchmark(OperationsPerInvoke = Ops, Description = "ArenaPool")]
     public long ArenaPoolRentReturn()
     {
-        Ptr<Pair> p = _pool.Rent();
-        _pool.Return(p);
-        return p.Address;
+        long sum = 0;
+        for (int i = 0; i < Ops; i++)
+        {
+            Ptr<Pair> p = _pool.Rent();
+            _pool.Return(p);
+            sum ^= p.Address;
+        }
+        return sum;
     }
 
-    [Benchmark(Description = "ArrayPool")]
+    [Benchmark(OperationsPerInvoke = Ops, Description = "ArenaPool local")]
+    public long LocalPoolRentReturn()
+    {
+        LocalPool<Pair> local = _pool.Local();
+        long sum = 0;
+        for (int i = 0; i < Ops; i++)
+        {
+            Ptr<Pair> p = local.Rent();
+            local.Return(p);
+            sum ^= p.Address;
+        }
+        return sum;
+    }
+
+    [Benchmark(OperationsPerInvoke = Ops, Description = "ArrayPool")]
     public int ArrayPoolRentReturn()
     {
-        byte[] a = ArrayPool<byte>.Shared.Rent(Size);
-        ArrayPool<byte>.Shared.Return(a);
-        return a.Length;
+        int sum = 0;
+        for (int i = 0; i < Ops; i++)
+        {
+            byte[] a = ArrayPool<byte>.Shared.Rent(Size);
+            ArrayPool<byte>.Shared.Return(a);
+            sum += a.Length;
+        }
+        return sum;
     }
 
-    [Benchmark(Description = "new")]
-    public object New() => new PairBox();
+    [Benchmark(OperationsPerInvoke = Ops, Description = "new")]
+    public object New()
+    {
+        object last = null!;
+        for (int i = 0; i < Ops; i++) last = new PairBox();
+        return last;
+    }
 
-    [Benchmark(Description = "SpanOwner")]
+    [Benchmark(OperationsPerInvoke = Ops, Description = "SpanOwner")]
     public int SpanOwnerAllocate()
     {
-        using SpanOwner<byte> owner = SpanOwner<byte>.Allocate(Size);
-        return owner.Length;
+        int sum = 0;
+        for (int i = 0; i < Ops; i++)
+        {
+            using SpanOwner<byte> owner = SpanOwner<byte>.Allocate(Size);
+            sum += owner.Length;
+        }
+        return sum;
     }
 
-    [Benchmark(Description = "Heap.Alloc/Free")]
+    [Benchmark(OperationsPerInvoke = Ops, Description = "Heap.Alloc/Free")]
     public long HeapAllocFree()
     {
-        Ptr<Pair> p = _heap.Alloc<Pair>();
-        _heap.Free(p);
-        return p.Address;
+        long sum = 0;
+        for (int i = 0; i < Ops; i++)
+        {
+            Ptr<Pair> p = _heap.Alloc<Pair>();
+            _heap.Free(p);
+            sum ^= p.Address;
+        }
+        return sum;
     }
 }
 
@@ -135,6 +183,9 @@ public class StructPoolTwoThreadsBenchmarks
     [Benchmark(OperationsPerInvoke = Ops, Description = "ArenaPool")]
     public int ArenaPoolPairs() => Run(new ArenaPoolLoop(_pool));
 
+    [Benchmark(OperationsPerInvoke = Ops, Description = "ArenaPool local")]
+    public int LocalPoolPairs() => Run(new LocalPoolLoop(_pool));
+
     [Benchmark(OperationsPerInvoke = Ops, Description = "ArrayPool")]
     public int ArrayPoolPairs() => Run(new ArrayPoolLoop());
 
@@ -158,6 +209,15 @@ public class StructPoolTwoThreadsBenchmarks
         public void Invoke(int _)
         {
             for (int i = 0; i < PairsPerThread; i++) pool.Return(pool.Rent());
+        }
+    }
+
+    private readonly struct LocalPoolLoop(ArenaPool<StructPoolBenchmarks.Pair> pool) : IAction
+    {
+        public void Invoke(int _)
+        {
+            LocalPool<StructPoolBenchmarks.Pair> local = pool.Local();
+            for (int i = 0; i < PairsPerThread; i++) local.Return(local.Rent());
         }
     }
 

@@ -25,6 +25,8 @@
 //      partial slab from there, or a fresh slab from the page heap (Go: refill).
 //   6. The page heap has no run: reserve a chunk (Go: grow).
 // Objects over 32 KiB get a page run of their own, straight from the page heap.
+// A LocalHeap (Heap.Local()) holds the calling thread's cache, so allocation and free
+// through it skip step 2's thread-static read (on Linux a call into the TLS resolver).
 //
 // Freeing: the address map gives the chunk, its page map the slab, Go's
 // magic divide the object index. The object must be allocated and the
@@ -118,16 +120,24 @@ public sealed unsafe partial class Heap : IDisposable
     public Ptr<T> Alloc<T>() where T : unmanaged
     {
         ThreadCache? cache = t_cache;
-        if (cache != null && cache.Heap == this)
-        {
-            T* q = (T*)TryAllocFast(cache, TypeLayout<T>.ManualSlabClass, out Slab* s);
-            if (q != null)
-            {
-                *q = default;
-                if (TypeLayout<T>.ManualSlabClass >= SizeClassTable.Count) TypeLayout<T>.WritePointerBits(s->Chunk, q);
-                return new Ptr<T>(q);
-            }
-        }
+        if (cache != null && cache.Heap == this) return AllocWith<T>(cache);
+        return AllocSlow<T>();
+    }
+
+    /// <summary><see cref="Alloc{T}"/> from <paramref name="cache"/>, this heap's cache of the calling thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Ptr<T> AllocWith<T>(ThreadCache cache) where T : unmanaged
+    {
+        T* q = (T*)TryAllocFast(cache, TypeLayout<T>.ManualSlabClass, out Slab* s);
+        if (q == null) return AllocSlow<T>();
+        *q = default;
+        if (TypeLayout<T>.ManualSlabClass >= SizeClassTable.Count) TypeLayout<T>.WritePointerBits(s->Chunk, q);
+        return new Ptr<T>(q);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Ptr<T> AllocSlow<T>() where T : unmanaged
+    {
         T* p = (T*)AllocSlow(TypeLayout<T>.ManualSlabClass, TypeLayout<T>.Size, TypeLayout<T>.Alignment);
         *p = default;
         if (TypeLayout<T>.ManualSlabClass >= SizeClassTable.Count) TypeLayout<T>.WritePointerBits(p);
@@ -150,6 +160,31 @@ public sealed unsafe partial class Heap : IDisposable
         if ((nuint)size - 1 < SizeClassTable.MaxSmallSize && alignment == 8)
             return AllocClass(SizeClassTable.ForSize((int)size), (int)size, 8);
         return AllocChecked(size, alignment);
+    }
+
+    /// <summary><see cref="Alloc(nint, int)"/> from <paramref name="cache"/>, this heap's cache of the calling thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void* AllocWith(ThreadCache cache, nint size, int alignment)
+    {
+        if ((nuint)size - 1 < SizeClassTable.MaxSmallSize && alignment == 8)
+        {
+            int sizeClass = SizeClassTable.ForSize((int)size);
+            void* p = TryAllocFast(cache, sizeClass, out _);
+            return p != null ? p : AllocSlow(sizeClass, size, 8);
+        }
+        return AllocChecked(size, alignment);
+    }
+
+    /// <summary>
+    /// The calling thread's handle on this heap: allocation and free through it skip the
+    /// thread-static lookup of the thread's cache that each call on the heap makes. Take one
+    /// where a loop allocates and frees many objects; see <see cref="LocalHeap"/>.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The heap was disposed.</exception>
+    public LocalHeap Local()
+    {
+        if (_disposed) ThrowHelper.ObjectDisposed(nameof(Heap));
+        return new LocalHeap(this, CacheForThread());
     }
 
     private void* AllocChecked(nint size, int alignment)
@@ -280,10 +315,16 @@ public sealed unsafe partial class Heap : IDisposable
     /// Null, not from this heap, not the start of an object, or already freed.
     /// </exception>
     /// <exception cref="ObjectDisposedException">The heap was disposed.</exception>
-    public void Free(void* pointer)
+    public void Free(void* pointer) => FreeWith(pointer, t_cache);   // read first: its latency overlaps the lookups
+
+    /// <summary>
+    /// <see cref="Free(void*)"/> given the calling thread's current cache (any heap's, or null):
+    /// the object is freed in place when that cache owns its slab.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void FreeWith(void* pointer, ThreadCache? cache)
     {
         nuint a = (nuint)pointer;
-        ThreadCache? cache = t_cache;      // read first: its latency overlaps the lookups below
         Chunk* chunk = AddressMap.Lookup(a);
         Slab* s = chunk != null && chunk->HeapId == _id ? chunk->SlabOf(a) : null;
         if (s == null || s->State is not (SlabState.Cached or SlabState.Partial or SlabState.Full) || s->Kind >= SlabKind.Collected)

@@ -318,13 +318,16 @@ internal sealed unsafe class Collector
     /// <summary>After a cycle, world still stopped: pools age their victim caches (Go: poolCleanup).</summary>
     private void NotifyListeners()
     {
-        ICollectionListener[] alive;
+        foreach (ICollectionListener l in AliveListeners()) l.OnCollection();
+    }
+
+    private ICollectionListener[] AliveListeners()
+    {
         lock (_listeners)
         {
             _listeners.RemoveAll(w => !w.TryGetTarget(out _));
-            alive = [.. _listeners.Select(w => w.TryGetTarget(out ICollectionListener? l) ? l : null).OfType<ICollectionListener>()];
+            return [.. _listeners.Select(w => w.TryGetTarget(out ICollectionListener? l) ? l : null).OfType<ICollectionListener>()];
         }
-        foreach (ICollectionListener l in alive) l.OnCollection();
     }
 
     private static void FlushCollected(Heap heap, CacheBlock* b) => heap.ReleaseCurrentSlabs(b, collectedOnly: true);
@@ -546,6 +549,7 @@ internal sealed unsafe class Collector
     /// <summary>Ends the mark threads (heap disposal).</summary>
     public void Shutdown()
     {
+        foreach (ICollectionListener l in AliveListeners()) l.OnHeapDisposed();
         _shutdown = true;
         if (_markThreads > 0) _markStart.Release(_markThreads);
     }

@@ -28,6 +28,9 @@
 //   2. Write the Pooled state; put the object in the private slot or on the stack.
 //   3. The stack is full: move its older half to the shared ring; what the ring
 //      cannot take (Capacity) goes back to the heap.
+// Handles (LocalPool<T>, from Local()): a ref struct holding the calling thread's local,
+// so Rent and Return through it skip step 1's thread-static read (on Linux a call into
+// the TLS resolver, as long as the rest of the operation). The rest is the same code.
 // A thread's first operation on a pool creates its local; it also moves what ended
 // threads left in theirs to the shared ring, so thread churn strands nothing.
 // Trimming (Trim, and OnCollection when a collector runs):
@@ -62,8 +65,9 @@
 //   is frozen and its Active was seen 0 after the barrier (trim)
 //
 // Concurrency: Rent and Return are thread-safe and lock-free; any thread may return
-// what another rented. Both check that the heap is alive (a disposed heap's memory is
-// gone, and so are the pooled objects) before touching any object. Trim takes a lock
+// what another rented. Both check _frozen before touching any object: the heap's
+// disposal freezes the pool for good (a disposed heap's memory is gone, and so are the
+// pooled objects), so the fast paths need no second check of the heap. Trim takes a lock
 // against other trims and may run at any time. Dispose must not run concurrently with
 // Rent or Return (a Return racing it could file an object into a ring already emptied);
 // a Return after Dispose frees the object to the heap.
@@ -216,13 +220,38 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
     /// <exception cref="ObjectDisposedException">The pool or its heap was disposed.</exception>
     /// <exception cref="ArenaOutOfMemoryException">The heap is past its <see cref="HeapOptions.MaxBytes"/>.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Ptr<T> Rent()
+    public Ptr<T> Rent() => RentFrom(EnterLocal());
+
+    /// <summary>
+    /// The calling thread's handle on this pool: <see cref="LocalPool{T}.Rent"/> and
+    /// <see cref="LocalPool{T}.Return"/> skip the thread-static lookup of the thread's cache
+    /// that <see cref="Rent"/> and <see cref="Return"/> each make. See <see cref="LocalPool{T}"/>.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The pool or its heap was disposed.</exception>
+    public LocalPool<T> Local()
     {
-        PoolLocal? mine = EnterLocal();
+        if (_disposed) ThrowHelper.ObjectDisposed(nameof(ArenaPool<T>));
+        if (_heap.IsDisposed) ThrowHelper.ObjectDisposed(nameof(Heap));
+        return new LocalPool<T>(this, _slot >= 0 ? LocalForThread() : null);
+    }
+
+    /// <summary>Rent through a handle's local (null in checked mode).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Ptr<T> RentWith(PoolLocal? local)
+    {
+        if (local is null) return RentSlow(null);
+        Volatile.Write(ref local.Active, 1);
+        return RentFrom(local);
+    }
+
+    /// <summary>The fast path of Rent: <paramref name="mine"/> is the calling thread's local, already marked active, or null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Ptr<T> RentFrom(PoolLocal? mine)
+    {
         if (mine != null)
         {
             PoolLocal l = mine;
-            if (Volatile.Read(ref _frozen) == 0 && !_heap.IsDisposed)
+            if (Volatile.Read(ref _frozen) == 0)
             {
                 nint p = l.Private;
                 if (p != 0)
@@ -312,13 +341,38 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
     {
         nint p = item.Address;
         ulong rented = _cookie ^ (ulong)p;
-        if ((p & MinPageMask) == 0 || _heap.IsDisposed || *(ulong*)(p - 8) != rented)
+        if ((p & MinPageMask) == 0 || Volatile.Read(ref _frozen) != 0 || *(ulong*)(p - 8) != rented)
         {
             ReturnSlow(p);
             return;
         }
         *(ulong*)(p - 8) = rented ^ StateFlip;
-        PoolLocal? mine = EnterLocal();
+        FileReturned(p, EnterLocal());
+    }
+
+    /// <summary>Return through a handle's local (null in checked mode).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void ReturnWith(Ptr<T> item, PoolLocal? local)
+    {
+        nint p = item.Address;
+        ulong rented = _cookie ^ (ulong)p;
+        if (local is null || (p & MinPageMask) == 0 || Volatile.Read(ref _frozen) != 0 || *(ulong*)(p - 8) != rented)
+        {
+            ReturnSlow(p);
+            return;
+        }
+        *(ulong*)(p - 8) = rented ^ StateFlip;
+        Volatile.Write(ref local.Active, 1);
+        FileReturned(p, local);
+    }
+
+    /// <summary>
+    /// The fast path of Return once the header says Pooled: <paramref name="mine"/> is the
+    /// calling thread's local, already marked active, or null.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void FileReturned(nint p, PoolLocal? mine)
+    {
         if (mine != null)
         {
             PoolLocal l = mine;
@@ -346,9 +400,10 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
     }
 
     /// <summary>
-    /// The header did not say "rented here" at first sight, or could not be read without a
-    /// lookup (a page-aligned object; with Go's size classes and the 8-byte header no pool
-    /// object is page-aligned today, so tests call this directly to cover that path).
+    /// The header did not say "rented here" at first sight, the pool is frozen (a trim is
+    /// draining locals, or the pool or its heap is disposed), or the header could not be read
+    /// without a lookup (a page-aligned object; with Go's size classes and the 8-byte header no
+    /// pool object is page-aligned today, so tests call this directly to cover that path).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal void ReturnSlow(nint p)
@@ -547,7 +602,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
             if (_slot >= 0)
             {
                 freed += DrainLocals(shared, waitForActive: false);
-                Volatile.Write(ref _frozen, 0);
+                if (!_heap.IsDisposed) Volatile.Write(ref _frozen, 0);
             }
             if (_rented is not null)
             {
@@ -567,6 +622,9 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
 
     /// <summary>The collector's hook: each collection ages the pool as <see cref="Trim"/> does.</summary>
     void Collector.ICollectionListener.OnCollection() => OnCollection();
+
+    /// <summary>The heap's hook at its disposal: freeze for good, so no fast path touches pooled memory again.</summary>
+    void Collector.ICollectionListener.OnHeapDisposed() => Volatile.Write(ref _frozen, 1);
 
     internal void OnCollection()
     {
@@ -656,7 +714,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
             Debug.Assert((uint)l.Count <= (uint)l.Stack.Length, "0 <= Count <= LocalCapacity");
             for (int i = 0; i < l.Count; i++) AssertPooled(l.Stack[i]);
         }
-        if (!_disposed) Volatile.Write(ref _frozen, 0);
+        if (!_disposed && !_heap.IsDisposed) Volatile.Write(ref _frozen, 0);
     }
 
     /// <summary>
