@@ -2,8 +2,9 @@
 namespace Arena.Benchmarks.BinaryTrees;
 
 /// <summary>
-/// binary-trees on Arena's heap with manual lifetimes: every node from <see cref="Heap.Alloc{T}"/>,
+/// binary-trees on Arena's heap with manual lifetimes: every node from <see cref="LocalHeap.Alloc{T}"/>,
 /// every tree freed node by node (the shape of the Benchmarks Game's C programs with malloc/free).
+/// Each tree takes its thread's <see cref="LocalHeap"/> handle once and passes it down.
 /// </summary>
 public static unsafe class ArenaHeapBinaryTrees
 {
@@ -12,7 +13,7 @@ public static unsafe class ArenaHeapBinaryTrees
         public Ptr<Node> Left, Right;
     }
 
-    private static Ptr<Node> Create(Heap heap, int depth)
+    private static Ptr<Node> Create(LocalHeap heap, int depth)
     {
         Ptr<Node> n = heap.Alloc<Node>();
         if (depth > 0)
@@ -26,7 +27,7 @@ public static unsafe class ArenaHeapBinaryTrees
     private static int Check(Ptr<Node> n)
         => n.Value.Left.IsNull ? 1 : 1 + Check(n.Value.Left) + Check(n.Value.Right);
 
-    private static void Free(Heap heap, Ptr<Node> n)
+    private static void Free(LocalHeap heap, Ptr<Node> n)
     {
         if (!n.Value.Left.IsNull)
         {
@@ -36,7 +37,7 @@ public static unsafe class ArenaHeapBinaryTrees
         heap.Free(n);
     }
 
-    private static int CreateCheckFree(Heap heap, int depth)
+    private static int CreateCheckFree(LocalHeap heap, int depth)
     {
         Ptr<Node> t = Create(heap, depth);
         int c = Check(t);
@@ -49,11 +50,11 @@ public static unsafe class ArenaHeapBinaryTrees
     {
         using var heap = new Heap();
         int maxDepth = BinaryTreesOutput.EffectiveMaxDepth(n);
-        int stretch = CreateCheckFree(heap, maxDepth + 1);
-        Ptr<Node> longLived = Create(heap, maxDepth);
-        long[] rows = BinaryTreesOutput.ParallelRows(maxDepth, d => CreateCheckFree(heap, d));
+        int stretch = CreateCheckFree(heap.Local(), maxDepth + 1);
+        Ptr<Node> longLived = Create(heap.Local(), maxDepth);
+        long[] rows = BinaryTreesOutput.ParallelRows(maxDepth, d => CreateCheckFree(heap.Local(), d));
         string output = BinaryTreesOutput.Format(maxDepth, stretch, rows, Check(longLived));
-        Free(heap, longLived);
+        Free(heap.Local(), longLived);
         return output;
     }
 }

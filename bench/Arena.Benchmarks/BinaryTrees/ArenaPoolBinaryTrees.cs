@@ -4,7 +4,8 @@ namespace Arena.Benchmarks.BinaryTrees;
 /// <summary>
 /// binary-trees with a typed pool: every node rented from one <see cref="ArenaPool{T}"/> shared
 /// by all threads, every tree returned node by node, so the next tree reuses the nodes (each
-/// thread's cache first, then the shared ring that other threads steal from).
+/// thread's cache first, then the shared ring that other threads steal from). Each tree takes
+/// its thread's <see cref="LocalPool{T}"/> handle once and passes it down.
 /// </summary>
 public static unsafe class ArenaPoolBinaryTrees
 {
@@ -19,7 +20,7 @@ public static unsafe class ArenaPoolBinaryTrees
     /// <summary>Each thread keeps a depth-15 tree's worth of nodes itself: most trees are rebuilt from the thread's own stack.</summary>
     private const int LocalCapacity = 1 << 16;
 
-    private static Ptr<Node> Create(ArenaPool<Node> pool, int depth)
+    private static Ptr<Node> Create(LocalPool<Node> pool, int depth)
     {
         Ptr<Node> n = pool.Rent();
         if (depth > 0)
@@ -33,7 +34,7 @@ public static unsafe class ArenaPoolBinaryTrees
     private static int Check(Ptr<Node> n)
         => n.Value.Left.IsNull ? 1 : 1 + Check(n.Value.Left) + Check(n.Value.Right);
 
-    private static void Return(ArenaPool<Node> pool, Ptr<Node> n)
+    private static void Return(LocalPool<Node> pool, Ptr<Node> n)
     {
         Ptr<Node> left = n.Value.Left, right = n.Value.Right;
         pool.Return(n);
@@ -44,7 +45,7 @@ public static unsafe class ArenaPoolBinaryTrees
         }
     }
 
-    private static int CreateCheckReturn(ArenaPool<Node> pool, int depth)
+    private static int CreateCheckReturn(LocalPool<Node> pool, int depth)
     {
         Ptr<Node> t = Create(pool, depth);
         int c = Check(t);
@@ -58,11 +59,11 @@ public static unsafe class ArenaPoolBinaryTrees
         using var heap = new Heap();
         using var pool = new ArenaPool<Node>(heap, Capacity, LocalCapacity);
         int maxDepth = BinaryTreesOutput.EffectiveMaxDepth(n);
-        int stretch = CreateCheckReturn(pool, maxDepth + 1);
-        Ptr<Node> longLived = Create(pool, maxDepth);
-        long[] rows = BinaryTreesOutput.ParallelRows(maxDepth, d => CreateCheckReturn(pool, d));
+        int stretch = CreateCheckReturn(pool.Local(), maxDepth + 1);
+        Ptr<Node> longLived = Create(pool.Local(), maxDepth);
+        long[] rows = BinaryTreesOutput.ParallelRows(maxDepth, d => CreateCheckReturn(pool.Local(), d));
         string output = BinaryTreesOutput.Format(maxDepth, stretch, rows, Check(longLived));
-        Return(pool, longLived);
+        Return(pool.Local(), longLived);
         return output;
     }
 }
