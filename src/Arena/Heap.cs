@@ -86,7 +86,7 @@ public sealed unsafe partial class Heap : IDisposable
         Options = options;
         Checked = options.Checked || Environment.GetEnvironmentVariable("ARENA_CHECKED") == "1";
         _id = Interlocked.Increment(ref s_lastId);
-        _pages = new PageHeap(_id, options.MaxBytes, options.RetainedBytes);
+        _pages = new PageHeap(_id, options.MaxBytes, options.RetainedBytes, options.HugePages);
         _centrals = new Central[SlabClass.Count];
         for (int k = 0; k < SlabClass.KindCount; k++)
             for (int c = 1; c < SizeClassTable.Count; c++)

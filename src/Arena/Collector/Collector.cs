@@ -23,6 +23,8 @@
 //   2. Stop: each mutator that reaches a safepoint while Pending parks. The thread that
 //      makes parked == mutators runs the cycle (a non-mutator calling Collect() waits
 //      for that moment and runs it itself). New mutators wait while a cycle runs.
+//      Entering and leaving the mutators take no lock while nothing is pending: an
+//      atomic count and a check of a flag (EnterMutator, ExitMutator).
 //   3. Flush: every thread cache hands its collected slabs back to the central lists,
 //      so the sweep sees each collected slab once and no cache holds stale free indexes.
 //   4. Mark roots, then drain the grey work lists on every core (Go's gcDrain). Each
@@ -42,7 +44,8 @@
 // mutator is parked; so "allocate black" holds trivially. Manual allocation (Alloc) by
 // other threads goes on, into manual slabs, which the sweep never touches.
 //
-// Concurrency: _gate (a monitor) guards the mutator counts and runs the cycle; central
+// Concurrency: _gate (a monitor) guards the parked count and runs the cycle; the mutator
+// count is atomic (EnterMutator explains the handshake); central
 // lists keep their own locks; the sweep holds one central's lock at a time.
 
 using System.Diagnostics;
@@ -65,11 +68,13 @@ internal sealed unsafe class Collector
     private readonly bool _trace = Environment.GetEnvironmentVariable("ARENA_GCTRACE") == "1";
     private readonly long _createdTimestamp = Stopwatch.GetTimestamp();
 
-    // Safepoint protocol, guarded by _gate.
+    // Safepoint protocol. _parked is guarded by _gate. _mutators changes only by Interlocked
+    // operations: entering and leaving take no lock while no collection is pending or
+    // running (see EnterMutator). _running is written under _gate.
     private int _mutators;
     private int _parked;
     private volatile bool _pending;
-    private bool _running;
+    private volatile bool _running;
 
     // Large traced or collected objects, for marking and sweeping. Guarded by _largeLock.
     private readonly Lock _largeLock = new();
@@ -180,23 +185,52 @@ internal sealed unsafe class Collector
 
     // ---- safepoint protocol -----------------------------------------------------------
 
+    /// <summary>
+    /// Joins the mutators; waits while a cycle runs. Lock-free in the common case: count in,
+    /// then check that no cycle is starting. A cycle starts only after setting _running and
+    /// then finding every counted mutator parked (TryStartCycle), each side with a full fence
+    /// between its write and its read, so at least one of them sees the other (Dekker): either
+    /// the cycle sees this thread and does not start, or this thread sees the cycle and backs
+    /// out to wait under the lock.
+    /// </summary>
     public void EnterMutator()
+    {
+        Interlocked.Increment(ref _mutators);
+        if (_running) EnterMutatorSlow();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void EnterMutatorSlow()
     {
         lock (_gate)
         {
+            Interlocked.Decrement(ref _mutators);
+            Monitor.PulseAll(_gate);                 // a cycle that saw this thread may start now
             while (_running) Monitor.Wait(_gate);
-            _mutators++;
+            Interlocked.Increment(ref _mutators);   // under _gate, with no cycle running: none can start unseen
         }
     }
 
+    /// <summary>
+    /// Leaves the mutators: a safepoint. Lock-free unless a collection is pending: count out,
+    /// then check _pending (full fence between): a thread that parked for a collection after
+    /// reading the old count set _pending first, so this thread sees it and, under the lock,
+    /// runs the cycle or wakes whoever waits for it.
+    /// </summary>
     public void ExitMutator()
     {
         Safepoint(isMutator: true);
+        Interlocked.Decrement(ref _mutators);
+        if (_pending) ExitMutatorSlow();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ExitMutatorSlow()
+    {
         lock (_gate)
         {
-            _mutators--;
             // Everyone left may be parked waiting for this thread: run the cycle for them.
-            if (_pending && _mutators > 0 && _parked == _mutators) RunCycle();
+            if (!_pending || Volatile.Read(ref _mutators) == 0 || !TryStartCycle()) Monitor.PulseAll(_gate);
         }
     }
 
@@ -208,9 +242,29 @@ internal sealed unsafe class Collector
     {
         lock (_gate)
         {
-            _mutators--;
+            Interlocked.Decrement(ref _mutators);
             Monitor.PulseAll(_gate);
         }
+    }
+
+    /// <summary>
+    /// Runs the pending cycle if every mutator is parked. Caller holds _gate. Sets _running,
+    /// then (full fence) checks the count again: a mutator entering without the lock either
+    /// is counted by then or sees _running (see EnterMutator).
+    /// </summary>
+    private bool TryStartCycle()
+    {
+        if (_running || _parked != Volatile.Read(ref _mutators)) return false;
+        _running = true;
+        Interlocked.MemoryBarrier();
+        if (_parked != Volatile.Read(ref _mutators))
+        {
+            _running = false;
+            Monitor.PulseAll(_gate);
+            return false;
+        }
+        RunCycle();
+        return true;
     }
 
     /// <summary>Parks the calling mutator if a collection is pending; returns when it has run.</summary>
@@ -232,11 +286,7 @@ internal sealed unsafe class Collector
             {
                 while (_numGC == cycle && _pending)
                 {
-                    if (!_running && _parked == _mutators)
-                    {
-                        RunCycle();
-                        break;
-                    }
+                    if (TryStartCycle()) break;
                     Monitor.Wait(_gate);
                 }
             }
@@ -260,15 +310,14 @@ internal sealed unsafe class Collector
     /// <summary>Mutators inside a region that have not parked for the pending collection.</summary>
     public int MutatorsNotParked
     {
-        get { lock (_gate) return _mutators - _parked; }
+        get { lock (_gate) return Volatile.Read(ref _mutators) - _parked; }
     }
 
     // ---- the cycle --------------------------------------------------------------------
 
-    /// <summary>Runs one collection. Caller holds _gate, with every mutator parked.</summary>
+    /// <summary>Runs one collection. Caller holds _gate and has set _running, with every mutator parked (TryStartCycle).</summary>
     private void RunCycle()
     {
-        _running = true;
         try
         {
             long start = Stopwatch.GetTimestamp();
@@ -299,6 +348,7 @@ internal sealed unsafe class Collector
         }
         finally
         {
+            Debug.Assert(_parked == Volatile.Read(ref _mutators), "no mutator entered while the cycle ran");
             _running = false;
             _pending = false;
             Monitor.PulseAll(_gate);

@@ -62,12 +62,19 @@ internal sealed unsafe class PageHeap
     private long _freeChunkBytes; // bytes in normal chunks with no used page
     private SlabPool _slabs;
 
-    public PageHeap(int heapId, long maxBytes, long retainedBytes)
+    public PageHeap(int heapId, long maxBytes, long retainedBytes, bool hugePages = false)
     {
         _heapId = heapId;
         _maxBytes = maxBytes;
         _retainedBytes = retainedBytes;
+        _hugePages = hugePages;
     }
+
+    /// <summary>Whether fresh chunks get the huge-page hint (HeapOptions.HugePages).</summary>
+    private readonly bool _hugePages;
+
+    /// <summary>Chunks that took the huge-page hint (for tests and diagnostics).</summary>
+    public int HugePageChunks { get; private set; }
 
     public long InuseBytes => Volatile.Read(ref _inuseBytes);
     public long SysBytes => Volatile.Read(ref _sysBytes);
@@ -217,6 +224,7 @@ internal sealed unsafe class PageHeap
         {
             throw new ArenaOutOfMemoryException((long)size, _inuseBytes, _maxBytes);
         }
+        if (_hugePages && HugePages.Advise(mem, size)) HugePageChunks++;
         Chunk* c = (Chunk*)NativeMemory.AllocZeroed((nuint)sizeof(Chunk));
         c->Base = (nuint)mem;
         c->Size = size;

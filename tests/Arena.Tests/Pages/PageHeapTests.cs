@@ -105,3 +105,30 @@ public unsafe class PageHeapTests
         Assert.True(AddressMap.Lookup((nuint)(&local)) == null);
     }
 }
+
+public unsafe class HugePageTests
+{
+    [Fact]
+    public void Chunks_take_the_huge_page_hint_where_the_platform_offers_it_and_only_when_asked()
+    {
+        using var with = new Heap(new HeapOptions { HugePages = true });
+        using var without = new Heap(new HeapOptions { HugePages = false });
+        Assert.True(new HeapOptions().HugePages);
+        var a = new List<nint>();
+        var b = new List<nint>();
+        for (int i = 0; i < 3000; i++)
+        {
+            a.Add((nint)with.Alloc(4096));
+            b.Add((nint)without.Alloc(4096));
+        }
+        if (!OperatingSystem.IsLinux()) Assert.False(HugePages.Supported);
+        if (HugePages.Supported) Assert.True(with.Pages.HugePageChunks > 0);
+        Assert.Equal(0, without.Pages.HugePageChunks);
+        // The memory behaves the same either way.
+        foreach (nint p in a.Concat(b)) { ((byte*)p)[0] = 1; ((byte*)p)[4095] = 2; }
+        foreach (nint p in a) with.Free((void*)p);
+        foreach (nint p in b) without.Free((void*)p);
+        Assert.Equal(0, with.GetStats().HeapObjects);
+        Assert.Equal(0, without.GetStats().HeapObjects);
+    }
+}
