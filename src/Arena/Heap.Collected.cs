@@ -109,7 +109,7 @@ public sealed unsafe partial class Heap
     public void Collect()
     {
         if (_disposed) ThrowHelper.ObjectDisposed(nameof(Heap));
-        Collector.Collect(IsMutator());
+        Collector.Collect(MutatorBlock());
     }
 
     /// <summary>
@@ -120,7 +120,7 @@ public sealed unsafe partial class Heap
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Safepoint()
     {
-        if (Collector.Pending) Collector.Safepoint(IsMutator());
+        if (Collector.Pending) Collector.Safepoint(MutatorBlock());
     }
 
     /// <summary>
@@ -154,7 +154,7 @@ public sealed unsafe partial class Heap
     internal void EnterMutator()
     {
         ThreadCache cache = CacheForThread();
-        if (cache.MutatorDepth++ == 0) Collector.EnterMutator();
+        if (cache.MutatorDepth++ == 0) Collector.EnterMutator(cache.Block);
     }
 
     /// <summary>Leaves a mutator region; leaving the outermost one is a safepoint.</summary>
@@ -162,12 +162,26 @@ public sealed unsafe partial class Heap
     {
         ThreadCache cache = CacheForThread();
         if (cache.MutatorDepth <= 0) ThrowHelper.InvalidOperation("This thread is not inside a mutator region of this heap.");
-        if (--cache.MutatorDepth == 0) Collector.ExitMutator();
+        if (--cache.MutatorDepth == 0) Collector.ExitMutator(cache.Block);
     }
 
-    private bool IsMutator()
+    /// <summary>The calling thread's cache block when it is a mutator of this heap, else null.</summary>
+    private CacheBlock* MutatorBlock()
     {
         ThreadCache? cache = t_cache;
-        return cache != null && cache.Heap == this ? cache.MutatorDepth > 0 : CacheForThread().MutatorDepth > 0;
+        if (cache == null || cache.Heap != this) cache = CacheForThread();
+        return cache.MutatorDepth > 0 ? cache.Block : null;
+    }
+
+    /// <summary>Threads whose mutator state is Running: the collection waits for them.</summary>
+    internal int RunningMutators()
+    {
+        int running = 0;
+        lock (_cacheLock)
+        {
+            for (CacheBlock* b = _caches; b != null; b = b->Next)
+                if (Volatile.Read(ref b->Mutator) == Arena.Collector.Collector.Running) running++;
+        }
+        return running;
     }
 }

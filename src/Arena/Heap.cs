@@ -432,6 +432,9 @@ public sealed unsafe partial class Heap : IDisposable
             if (b->Prev != null) b->Prev->Next = b->Next; else _caches = b->Next;
             if (b->Next != null) b->Next->Prev = b->Prev;
         }
+        // Its thread ended; if that was inside a region, a pending collection no longer waits
+        // for it. (Outside _cacheLock: the collector takes _cacheLock inside its own lock.)
+        Collector.MutatorEnded();
     }
 
     /// <summary>

@@ -34,6 +34,11 @@ internal unsafe struct CacheBlock
     public fixed long Frees[SizeClassTable.Count];
     public CacheBlock* Next;
     public CacheBlock* Prev;
+    /// <summary>
+    /// This thread's mutator state on the heap: Collector.Idle, Running or Parked. Written only
+    /// by the owning thread; read by whoever starts a collection (Collector.cs).
+    /// </summary>
+    public int Mutator;
 }
 
 /// <summary>One thread's cache for one heap. Go: mcache.</summary>

@@ -21,10 +21,10 @@
 //      passes MemoryLimit), or by Collect(). Allocation never waits: it only sets
 //      Pending, visible in HeapStats with the mutators not yet parked.
 //   2. Stop: each mutator that reaches a safepoint while Pending parks. The thread that
-//      makes parked == mutators runs the cycle (a non-mutator calling Collect() waits
+//      parks last (no mutator left Running) runs the cycle (a non-mutator calling Collect() waits
 //      for that moment and runs it itself). New mutators wait while a cycle runs.
-//      Entering and leaving the mutators take no lock while nothing is pending: an
-//      atomic count and a check of a flag (EnterMutator, ExitMutator).
+//      Entering and leaving the mutators take no lock and touch no shared cache line
+//      while nothing is pending: each thread writes its own state (EnterMutator).
 //   3. Flush: every thread cache hands its collected slabs back to the central lists,
 //      so the sweep sees each collected slab once and no cache holds stale free indexes.
 //   4. Mark roots, then drain the grey work lists on every core (Go's gcDrain). Each
@@ -44,8 +44,8 @@
 // mutator is parked; so "allocate black" holds trivially. Manual allocation (Alloc) by
 // other threads goes on, into manual slabs, which the sweep never touches.
 //
-// Concurrency: _gate (a monitor) guards the parked count and runs the cycle; the mutator
-// count is atomic (EnterMutator explains the handshake); central
+// Concurrency: _gate (a monitor) runs the cycle and orders parking; each thread's mutator
+// state is its own (the safepoint protocol below explains the handshake); central
 // lists keep their own locks; the sweep holds one central's lock at a time.
 
 using System.Diagnostics;
@@ -68,11 +68,8 @@ internal sealed unsafe class Collector
     private readonly bool _trace = Environment.GetEnvironmentVariable("ARENA_GCTRACE") == "1";
     private readonly long _createdTimestamp = Stopwatch.GetTimestamp();
 
-    // Safepoint protocol. _parked is guarded by _gate. _mutators changes only by Interlocked
-    // operations: entering and leaving take no lock while no collection is pending or
-    // running (see EnterMutator). _running is written under _gate.
-    private int _mutators;
-    private int _parked;
+    // Safepoint protocol: the per-thread states are in the cache blocks (see below);
+    // _running is written under _gate.
     private volatile bool _pending;
     private volatile bool _running;
 
@@ -184,43 +181,48 @@ internal sealed unsafe class Collector
     }
 
     // ---- safepoint protocol -----------------------------------------------------------
+    //
+    // Each thread's cache block for this heap carries its mutator state (CacheBlock.Mutator):
+    // Idle, Running (inside a region) or Parked (waiting at a safepoint). Only the owning
+    // thread writes it, so entering and leaving a region touch no shared cache line. A cycle
+    // starts only when no block is Running (TryStartCycle walks them under the heap's cache
+    // lock). Entering and starting race without a lock, Dekker-style: the entering thread
+    // writes Running, then (full fence) reads _running; the starter writes _running, then
+    // (full fence) reads every state. At least one sees the other's write: either the cycle
+    // sees the new mutator and backs off, or the mutator sees the cycle and waits.
 
-    /// <summary>
-    /// Joins the mutators; waits while a cycle runs. Lock-free in the common case: count in,
-    /// then check that no cycle is starting. A cycle starts only after setting _running and
-    /// then finding every counted mutator parked (TryStartCycle), each side with a full fence
-    /// between its write and its read, so at least one of them sees the other (Dekker): either
-    /// the cycle sees this thread and does not start, or this thread sees the cycle and backs
-    /// out to wait under the lock.
-    /// </summary>
-    public void EnterMutator()
+    /// <summary>CacheBlock.Mutator values.</summary>
+    public const int Idle = 0, Running = 1, Parked = 2;
+
+    /// <summary>Joins the mutators with <paramref name="block"/>, the calling thread's cache; waits while a cycle runs.</summary>
+    public void EnterMutator(CacheBlock* block)
     {
-        Interlocked.Increment(ref _mutators);
-        if (_running) EnterMutatorSlow();
+        Interlocked.Exchange(ref block->Mutator, Running);
+        if (_running) EnterMutatorSlow(block);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void EnterMutatorSlow()
+    private void EnterMutatorSlow(CacheBlock* block)
     {
         lock (_gate)
         {
-            Interlocked.Decrement(ref _mutators);
+            Volatile.Write(ref block->Mutator, Idle);
             Monitor.PulseAll(_gate);                 // a cycle that saw this thread may start now
             while (_running) Monitor.Wait(_gate);
-            Interlocked.Increment(ref _mutators);   // under _gate, with no cycle running: none can start unseen
+            Volatile.Write(ref block->Mutator, Running);   // under _gate, with no cycle running: none can start unseen
         }
     }
 
     /// <summary>
-    /// Leaves the mutators: a safepoint. Lock-free unless a collection is pending: count out,
-    /// then check _pending (full fence between): a thread that parked for a collection after
-    /// reading the old count set _pending first, so this thread sees it and, under the lock,
+    /// Leaves the mutators: a safepoint. Lock-free unless a collection is pending: write Idle,
+    /// then (full fence) read _pending. A thread that parked for a collection while this one
+    /// still counted as Running set _pending first, so this one sees it and, under the lock,
     /// runs the cycle or wakes whoever waits for it.
     /// </summary>
-    public void ExitMutator()
+    public void ExitMutator(CacheBlock* block)
     {
-        Safepoint(isMutator: true);
-        Interlocked.Decrement(ref _mutators);
+        Safepoint(block);
+        Interlocked.Exchange(ref block->Mutator, Idle);
         if (_pending) ExitMutatorSlow();
     }
 
@@ -230,34 +232,29 @@ internal sealed unsafe class Collector
         lock (_gate)
         {
             // Everyone left may be parked waiting for this thread: run the cycle for them.
-            if (!_pending || Volatile.Read(ref _mutators) == 0 || !TryStartCycle()) Monitor.PulseAll(_gate);
+            if (!_pending || !TryStartCycle()) Monitor.PulseAll(_gate);
         }
     }
 
     /// <summary>
-    /// A mutator's thread ended inside its region (its scope stack was finalized): it is no
+    /// A mutator's thread ended inside its region, or its cache left the heap's list: it is no
     /// longer waited for. Wakes whoever waits, so that a pending collection can now run.
     /// </summary>
     public void MutatorEnded()
     {
-        lock (_gate)
-        {
-            Interlocked.Decrement(ref _mutators);
-            Monitor.PulseAll(_gate);
-        }
+        lock (_gate) Monitor.PulseAll(_gate);
     }
 
     /// <summary>
-    /// Runs the pending cycle if every mutator is parked. Caller holds _gate. Sets _running,
-    /// then (full fence) checks the count again: a mutator entering without the lock either
-    /// is counted by then or sees _running (see EnterMutator).
+    /// Runs the pending cycle if no mutator is Running. Caller holds _gate. Sets _running,
+    /// then (full fence) reads the states again (see the protocol above).
     /// </summary>
     private bool TryStartCycle()
     {
-        if (_running || _parked != Volatile.Read(ref _mutators)) return false;
+        if (_running || _heap.RunningMutators() != 0) return false;
         _running = true;
         Interlocked.MemoryBarrier();
-        if (_parked != Volatile.Read(ref _mutators))
+        if (_heap.RunningMutators() != 0)
         {
             _running = false;
             Monitor.PulseAll(_gate);
@@ -267,21 +264,24 @@ internal sealed unsafe class Collector
         return true;
     }
 
-    /// <summary>Parks the calling mutator if a collection is pending; returns when it has run.</summary>
+    /// <summary>
+    /// Parks the calling thread if a collection is pending; returns when it has run.
+    /// <paramref name="block"/> is the thread's cache when it is a mutator, else null.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Safepoint(bool isMutator)
+    public void Safepoint(CacheBlock* block)
     {
-        if (_pending) SafepointSlow(isMutator);
+        if (_pending) SafepointSlow(block);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void SafepointSlow(bool isMutator)
+    private void SafepointSlow(CacheBlock* block)
     {
         lock (_gate)
         {
             if (!_pending) return;
             long cycle = _numGC;
-            if (isMutator) _parked++;
+            if (block != null) Volatile.Write(ref block->Mutator, Parked);
             try
             {
                 while (_numGC == cycle && _pending)
@@ -292,26 +292,23 @@ internal sealed unsafe class Collector
             }
             finally
             {
-                if (isMutator) _parked--;
+                if (block != null) Volatile.Write(ref block->Mutator, Running);
             }
         }
     }
 
     /// <summary>Requests a collection and returns when one has completed.</summary>
-    public void Collect(bool isMutator)
+    public void Collect(CacheBlock* block)
     {
         lock (_gate)
         {
             _pending = true;
         }
-        SafepointSlow(isMutator);
+        SafepointSlow(block);
     }
 
     /// <summary>Mutators inside a region that have not parked for the pending collection.</summary>
-    public int MutatorsNotParked
-    {
-        get { lock (_gate) return Volatile.Read(ref _mutators) - _parked; }
-    }
+    public int MutatorsNotParked => _heap.RunningMutators();
 
     // ---- the cycle --------------------------------------------------------------------
 
@@ -348,7 +345,7 @@ internal sealed unsafe class Collector
         }
         finally
         {
-            Debug.Assert(_parked == Volatile.Read(ref _mutators), "no mutator entered while the cycle ran");
+            Debug.Assert(_heap.RunningMutators() == 0, "no mutator entered while the cycle ran");
             _running = false;
             _pending = false;
             Monitor.PulseAll(_gate);
