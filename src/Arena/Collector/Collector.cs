@@ -616,7 +616,11 @@ internal sealed unsafe class Collector
                 while (work.TryPop(out nuint o))
                 {
                     ScanGrey(o, ref work, ref bytes);
-                    if (work.Count > 512 && Volatile.Read(ref _idleWorkers) > 0)
+                    // Share as soon as another worker is idle and there is more than one object
+                    // to give (Go's gcw.balance gives at 4): a tree marked depth-first never has
+                    // more grey objects than twice its height, so a high threshold would leave the
+                    // other workers idle for the whole cycle.
+                    if (work.Count >= ShareThreshold && Volatile.Read(ref _idleWorkers) > 0)
                     {
                         lock (_globalLock)
                         {
@@ -643,6 +647,9 @@ internal sealed unsafe class Collector
         finally { work.Dispose(); }
         Interlocked.Add(ref _markedBytes, bytes);
     }
+
+    /// <summary>Grey objects a worker must hold before it gives half to an idle one.</summary>
+    private const int ShareThreshold = 4;
 
     private bool TakeShare(ref WorkList work)
     {
