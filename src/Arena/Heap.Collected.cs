@@ -24,7 +24,15 @@ public sealed unsafe partial class Heap
     {
         // One thread-static read serves the mutator check and the allocation.
         ThreadCache? cache = t_cache;
-        if (cache != null && cache.Heap == this && cache.MutatorDepth != 0)
+        if (cache != null && cache.Heap == this) return NewWith<T>(cache);
+        return NewSlow<T>();
+    }
+
+    /// <summary><see cref="New{T}"/> from <paramref name="cache"/>, this heap's cache of the calling thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Ptr<T> NewWith<T>(ThreadCache cache) where T : unmanaged, IArenaType<T>
+    {
+        if (cache.MutatorDepth != 0)
         {
             T* p = (T*)TryAllocFast(cache, CollectedLayout<T>.CollectedSlabClass, out Slab* s);
             if (p != null)

@@ -205,3 +205,55 @@ public unsafe class LocalHeapTests
         return null;
     }
 }
+
+public unsafe class LocalHeapNewTests
+{
+    [Fact]
+    public void New_through_a_handle_allocates_collected_objects_inside_a_scope()
+    {
+        using var heap = new Heap();
+        Root<GcNode> kept;
+        using (heap.Scope())
+        {
+            LocalHeap local = heap.Local();
+            Ptr<GcNode> a = local.New<GcNode>();
+            Ptr<GcNode> b = local.New<GcNode>();
+            Assert.Equal(default, b.Value);
+            a.Value.Canary = 7;
+            a.Value.Left = b;
+            kept = heap.Root(a);
+            for (int i = 0; i < 1000; i++) local.New<GcNode>();   // garbage once the scope closes
+        }
+        heap.Collect();
+        Assert.Equal(2, heap.GetStats().HeapObjects);
+        Assert.Equal(7, kept.Target.Value.Canary);
+        kept.Dispose();
+        heap.Collect();
+        Assert.Equal(0, heap.GetStats().HeapObjects);
+    }
+
+    [Fact]
+    public void New_through_a_handle_outside_a_scope_explains_the_fix()
+    {
+        using var heap = new Heap();
+        var e = Assert.Throws<InvalidOperationException>(() => heap.Local().New<GcNode>());
+        Assert.Contains("heap.Scope()", e.Message);
+        Assert.Equal(0, heap.GetStats().HeapObjects);
+    }
+
+    [Fact]
+    public void New_through_a_default_or_disposed_handle_throws()
+    {
+        Assert.Throws<InvalidOperationException>(() => default(LocalHeap).New<GcNode>());
+        var heap = new Heap();
+        var scope = heap.Scope();
+        LocalHeap local = heap.Local();
+        local.New<GcNode>();
+        scope.Dispose();
+        heap.Dispose();
+        Exception? caught = null;
+        try { local.New<GcNode>(); }
+        catch (Exception e) { caught = e; }
+        Assert.IsType<ObjectDisposedException>(caught);
+    }
+}

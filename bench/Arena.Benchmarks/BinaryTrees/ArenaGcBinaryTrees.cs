@@ -2,14 +2,14 @@
 namespace Arena.Benchmarks.BinaryTrees;
 
 /// <summary>
-/// binary-trees on Arena's collector: every node from <see cref="Heap.New{T}"/>, nothing
-/// freed by hand. Each worker thread is a mutator and passes a safepoint after each tree,
+/// binary-trees on Arena's collector: every node from <see cref="LocalHeap.New{T}"/> (the
+/// thread's handle, taken once per tree), nothing freed by hand. Each worker thread is a mutator and passes a safepoint after each tree,
 /// where a paced collection may run; the long-lived tree is held by a root.
 /// </summary>
 public static unsafe class ArenaGcBinaryTrees
 {
     /// <summary>A full tree of collected nodes (call inside a scope).</summary>
-    internal static Ptr<GcTreeNode> Create(Heap heap, int depth)
+    internal static Ptr<GcTreeNode> Create(LocalHeap heap, int depth)
     {
         Ptr<GcTreeNode> n = heap.New<GcTreeNode>();
         if (depth > 0)
@@ -39,9 +39,9 @@ public static unsafe class ArenaGcBinaryTrees
         var rows = new long[BinaryTreesOutput.Rows(maxDepth)];
         using (heap.Scope())
         {
-            stretch = Check(Create(heap, maxDepth + 1));
+            stretch = Check(Create(heap.Local(), maxDepth + 1));
             heap.Safepoint();
-            longLived = heap.Root(Create(heap, maxDepth));
+            longLived = heap.Root(Create(heap.Local(), maxDepth));
         }
         for (int r = 0; r < rows.Length; r++)
         {
@@ -54,7 +54,7 @@ public static unsafe class ArenaGcBinaryTrees
                 () => (Scope: heap.Scope(), Check: 0L),
                 (_, _, local) =>
                 {
-                    local.Check += Check(Create(heap, depth));
+                    local.Check += Check(Create(heap.Local(), depth));
                     heap.Safepoint();
                     return local;
                 },

@@ -112,7 +112,7 @@ public static class CompareRunner
             using (heap.Scope())
             {
                 heap.GCPercent = -1;
-                root = heap.Root(ArenaGcBinaryTrees.Create(heap, depth));
+                root = heap.Root(ArenaGcBinaryTrees.Create(heap.Local(), depth));
             }
             // Best of twelve: the first collections run before the JIT has tiered the mark loop up.
             for (int i = 0; i < 12; i++)
