@@ -470,52 +470,80 @@ internal sealed unsafe class Collector
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void MarkPointer(nuint p, ref WorkList work, ref long bytes)
     {
-        if (p == 0) return;
-        Chunk* c = work.ChunkOf(p, _heapId);
-        if (c == null) return;
+        nuint grey = Shade(p, ref work.Hint, ref bytes);
+        if (grey != 0) work.Push(grey);
+    }
+
+    /// <summary>
+    /// Marks the object <paramref name="p"/> points into, if it is a white collected object of
+    /// this heap, and returns its start when it must be scanned (a traced object), else 0.
+    /// <paramref name="hint"/> is the chunk of the last pointer looked up (consecutive pointers
+    /// mostly land in the same 4 MiB chunk); the address map is read only when it misses.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private nuint Shade(nuint p, ref Chunk* hint, ref long bytes)
+    {
+        if (p == 0) return 0;
+        Chunk* c = hint;
+        if (c == null || p - c->Base >= PageHeap.ChunkSize)
+        {
+            c = AddressMap.Lookup(p);
+            if (c == null || c->HeapId != _heapId) return 0;
+            hint = c;
+        }
         Slab* s = c->SlabOf(p);
-        if (s == null || s->Kind < SlabKind.Collected) return;
+        if (s == null || s->Kind < SlabKind.Collected) return 0;
         int idx;
         nuint size;
         SlabState state = s->State;
         if (state == SlabState.Large)
         {
-            if (p - s->Base >= s->LargeSize) return;
+            if (p - s->Base >= s->LargeSize) return 0;
             idx = 0;
             size = s->LargeSize;
         }
         else if (state is SlabState.Partial or SlabState.Full or SlabState.Cached)
         {
             idx = s->ObjectIndex(p);
-            if (idx >= s->NElems) return;
+            if (idx >= s->NElems) return 0;
             size = s->ElemSize;
         }
-        else return;
+        else return 0;
         int w = idx >> 6;
         ulong bit = 1UL << idx;
-        if ((s->AllocBits[w] & bit) == 0) return;             // a free slot: a stale pointer
+        if ((s->AllocBits[w] & bit) == 0) return 0;             // a free slot: a stale pointer
         if (_parallelMark)
         {
-            if ((Volatile.Read(ref s->MarkBits[w]) & bit) != 0) return;
-            if ((Interlocked.Or(ref s->MarkBits[w], bit) & bit) != 0) return;
+            if ((Volatile.Read(ref s->MarkBits[w]) & bit) != 0) return 0;
+            if ((Interlocked.Or(ref s->MarkBits[w], bit) & bit) != 0) return 0;
         }
         else
         {
-            if ((s->MarkBits[w] & bit) != 0) return;
+            if ((s->MarkBits[w] & bit) != 0) return 0;
             s->MarkBits[w] |= bit;
         }
         bytes += (long)size;
-        if (s->Kind == SlabKind.CollectedScan) work.Push(s->Base + (nuint)idx * s->ElemSize);
+        return s->Kind == SlabKind.CollectedScan ? s->Base + (nuint)idx * s->ElemSize : 0;
     }
 
     /// <summary>Greys every object the pointer words of the object at <paramref name="obj"/> point to.</summary>
     private void ScanObject(nuint obj, nuint size, ref WorkList work, ref long bytes)
-        => ScanObject(AddressMap.Lookup(obj), obj, size, ref work, ref bytes);
+    {
+        work.EnsureRoom(size / 8);
+        ScanInto(AddressMap.Lookup(obj), obj, size, work.Items, ref work._count, ref work.Hint, ref bytes);
+    }
 
-    private void ScanObject(Chunk* c, nuint obj, nuint size, ref WorkList work, ref long bytes)
+    /// <summary>
+    /// Greys every object the pointer words of the object at <paramref name="obj"/> (in chunk
+    /// <paramref name="c"/>, <paramref name="size"/> bytes) point to, appending the ones to
+    /// scan to <paramref name="items"/>. The caller guarantees room for size / 8 more.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ScanInto(Chunk* c, nuint obj, nuint size, nuint* items, ref int count, ref Chunk* hint, ref long bytes)
     {
         ulong* bits = c->PtrBits;
-        nuint first = (obj - c->Base) >> 3;
+        nuint cbase = c->Base;
+        nuint first = (obj - cbase) >> 3;
         nuint end = first + size / 8;
         for (nuint w = first; w < end;)
         {
@@ -531,17 +559,56 @@ internal sealed unsafe class Collector
             {
                 int b = System.Numerics.BitOperations.TrailingZeroCount(word);
                 word &= word - 1;
-                MarkPointer(*(nuint*)(c->Base + ((w + (nuint)b) << 3)), ref work, ref bytes);
+                nuint grey = Shade(*(nuint*)(cbase + ((w + (nuint)b) << 3)), ref hint, ref bytes);
+                if (grey != 0) items[count++] = grey;
             }
             w += (nuint)span;
         }
     }
 
-    private void ScanGrey(nuint obj, ref WorkList work, ref long bytes)
+    /// <summary>
+    /// Scans grey objects from <paramref name="work"/> until it is empty (Go: gcDrain's inner
+    /// loop). The list's top, capacity and chunk hint live in locals here, so the JIT keeps them
+    /// in registers; they go back into <paramref name="work"/> only to grow it or to share.
+    /// With <paramref name="share"/>, half goes to the global list whenever a worker is idle and
+    /// there are <see cref="ShareThreshold"/> or more: a tree marked depth-first never has more
+    /// grey objects than twice its height, so a high threshold would leave the others idle.
+    /// </summary>
+    private void DrainLocal(ref WorkList work, ref long bytes, bool share)
     {
-        Chunk* c = work.ChunkOf(obj, _heapId);
-        Slab* s = c->SlabOf(obj);
-        ScanObject(c, obj, s->State == SlabState.Large ? s->LargeSize : s->ElemSize, ref work, ref bytes);
+        nuint* items = work.Items;
+        int count = work._count, capacity = work.Capacity;
+        Chunk* hint = work.Hint;
+        long marked = 0;
+        while (count > 0)
+        {
+            nuint obj = items[--count];
+            Chunk* c = hint;
+            if (c == null || obj - c->Base >= PageHeap.ChunkSize) hint = c = AddressMap.Lookup(obj);
+            Slab* s = c->SlabOf(obj);
+            nuint size = s->State == SlabState.Large ? s->LargeSize : s->ElemSize;
+            if ((nuint)(capacity - count) < size / 8)
+            {
+                work._count = count;
+                work.EnsureRoom(size / 8);
+                items = work.Items;
+                capacity = work.Capacity;
+            }
+            ScanInto(c, obj, size, items, ref count, ref hint, ref marked);
+            if (share && count >= ShareThreshold && Volatile.Read(ref _idleWorkers) > 0)
+            {
+                work._count = count;
+                lock (_globalLock)
+                {
+                    work.GiveHalf(ref _global);
+                    Monitor.PulseAll(_globalLock);
+                }
+                count = work._count;
+            }
+        }
+        work._count = count;
+        work.Hint = hint;
+        bytes += marked;
     }
 
     private void Drain()
@@ -554,7 +621,7 @@ internal sealed unsafe class Collector
             try
             {
                 lock (_globalLock) { while (_global.TryPop(out nuint o)) work.Push(o); }
-                while (work.TryPop(out nuint o)) ScanGrey(o, ref work, ref bytes);
+                DrainLocal(ref work, ref bytes, share: false);
             }
             finally { work.Dispose(); }
             _markedBytes += bytes;
@@ -616,22 +683,7 @@ internal sealed unsafe class Collector
         {
             while (true)
             {
-                while (work.TryPop(out nuint o))
-                {
-                    ScanGrey(o, ref work, ref bytes);
-                    // Share as soon as another worker is idle and there is more than one object
-                    // to give (Go's gcw.balance gives at 4): a tree marked depth-first never has
-                    // more grey objects than twice its height, so a high threshold would leave the
-                    // other workers idle for the whole cycle.
-                    if (work.Count >= ShareThreshold && Volatile.Read(ref _idleWorkers) > 0)
-                    {
-                        lock (_globalLock)
-                        {
-                            work.GiveHalf(ref _global);
-                            Monitor.PulseAll(_globalLock);
-                        }
-                    }
-                }
+                DrainLocal(ref work, ref bytes, share: true);
                 lock (_globalLock)
                 {
                     if (TakeShare(ref work)) continue;

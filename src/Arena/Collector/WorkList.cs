@@ -9,50 +9,41 @@ namespace Arena.Collector;
 /// <summary>
 /// The grey objects of one mark worker: a growable stack in NativeMemory, so that marking a
 /// ten-million-node list uses no call stack and no managed memory. Go: gcWork. It also keeps
-/// the worker's chunk hint: the chunk of the last pointer looked up, since consecutive
-/// pointers mostly land in the same 4 MiB chunk.
+/// the worker's chunk hint (Collector.Shade): the chunk of the last pointer looked up, since
+/// consecutive pointers mostly land in the same 4 MiB chunk.
 /// </summary>
 internal unsafe struct WorkList
 {
 
-    private nuint* _items;
-    private int _count;
+    // Internal fields, not properties: the mark loop (Collector.DrainLocal) copies them into
+    // locals, which the JIT keeps in registers, and passes them by reference to inlined code.
+    internal nuint* Items;
+    internal int _count;
     private int _capacity;
-    private Chunk* _hint;
+    internal Chunk* Hint;
 
-    /// <summary>
-    /// The chunk holding <paramref name="p"/> if it belongs to heap <paramref name="heapId"/>,
-    /// else null. Two compares when the hint matches, the address map otherwise.
-    /// </summary>
+    /// <summary>Room for at least <paramref name="more"/> pushes without growing.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Chunk* ChunkOf(nuint p, int heapId)
+    public void EnsureRoom(nuint more)
     {
-        Chunk* h = _hint;
-        if (h != null && p - h->Base < PageHeap.ChunkSize) return h;
-        return ChunkOfSlow(p, heapId);
+        if ((nuint)(_capacity - _count) < more) Grow(more);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private Chunk* ChunkOfSlow(nuint p, int heapId)
-    {
-        Chunk* c = AddressMap.Lookup(p);
-        if (c == null || c->HeapId != heapId) return null;
-        _hint = c;
-        return c;
-    }
+    /// <summary>Slots allocated; the list grows past them.</summary>
+    public readonly int Capacity => _capacity;
 
     public readonly int Count => _count;
 
     public void Push(nuint obj)
     {
         if (_count == _capacity) Grow();
-        _items[_count++] = obj;
+        Items[_count++] = obj;
     }
 
     public bool TryPop(out nuint obj)
     {
         if (_count == 0) { obj = 0; return false; }
-        obj = _items[--_count];
+        obj = Items[--_count];
         return true;
     }
 
@@ -60,20 +51,20 @@ internal unsafe struct WorkList
     public void GiveHalf(ref WorkList into)
     {
         int half = _count / 2;
-        for (int i = 0; i < half; i++) into.Push(_items[i]);
-        new Span<nuint>(_items + half, _count - half).CopyTo(new Span<nuint>(_items, _count - half));
+        for (int i = 0; i < half; i++) into.Push(Items[i]);
+        new Span<nuint>(Items + half, _count - half).CopyTo(new Span<nuint>(Items, _count - half));
         _count -= half;
     }
 
     public void Dispose()
     {
-        NativeMemory.Free(_items);
+        NativeMemory.Free(Items);
         this = default;
     }
 
-    private void Grow()
+    private void Grow(nuint more = 1)
     {
-        _capacity = Math.Max(1024, _capacity * 2);
-        _items = (nuint*)NativeMemory.Realloc(_items, (nuint)_capacity * (nuint)sizeof(nuint));
+        _capacity = (int)Math.Max((nuint)Math.Max(1024, _capacity * 2), (nuint)_count + more);
+        Items = (nuint*)NativeMemory.Realloc(Items, (nuint)_capacity * (nuint)sizeof(nuint));
     }
 }
