@@ -23,6 +23,11 @@ internal unsafe struct Chunk
     /// <summary>The one large object of a huge chunk, else null (then PageMap is used).</summary>
     public Slab* Single;
     /// <summary>
+    /// Set when the chunk became free while a collection was marking: its release waits for
+    /// the mark to end, since mark workers keep chunk pointers as lookup hints (PageHeap.EndMark).
+    /// </summary>
+    public bool ReleasePending;
+    /// <summary>
     /// One bit per 8-byte word of the chunk: 1 where a traced object holds a pointer
     /// (Go: heap bits). Written when a traced object is allocated, read when it is scanned.
     /// </summary>

@@ -22,10 +22,14 @@
 // while the heap's free chunks hold fewer than HeapOptions.RetainedBytes;
 // past that it is given back (NativeMemory.AlignedFree) and counted in
 // HeapReleased. Huge chunks are given back as soon as their object is freed.
+// While a collection marks (BeginMark..EndMark) no chunk is given back: mark
+// workers keep chunk pointers as lookup hints. Chunks that became free meanwhile
+// are flagged ReleasePending and given back when the mark ends.
 //
 // Invariants
 //   chunk.FreePages == 512 - popcount(chunk.UsedBits)
-//   InuseBytes == Σ used pages × 8 KiB (huge chunks count their whole size)
+//   InuseBytes == Σ used pages × 8 KiB (huge chunks count their whole size, unless
+//                 their object was freed and their release is pending)
 //   SysBytes == Σ chunk sizes
 //
 // Concurrency: every method takes _lock except Lookup, which reads the
@@ -51,6 +55,7 @@ internal sealed unsafe class PageHeap
     public const int PagesPerChunk = (int)(ChunkSize >> PageShift);
 
     private readonly Lock _lock = new();
+    private int _marking;                 // collections marking now; guarded by _lock (BeginMark)
     private readonly int _heapId;
     private readonly long _maxBytes;
     private readonly long _retainedBytes;
@@ -135,7 +140,8 @@ internal sealed unsafe class PageHeap
             if (chunk->Single != null)
             {
                 _inuseBytes -= (long)chunk->Size;
-                ReleaseChunk(chunk);
+                if (_marking > 0) chunk->ReleasePending = true;
+                else ReleaseChunk(chunk);
             }
             else
             {
@@ -151,11 +157,45 @@ internal sealed unsafe class PageHeap
                 if (chunk->FreePages == PagesPerChunk)
                 {
                     _freeChunkBytes += (long)ChunkSize;
-                    if (_freeChunkBytes > _retainedBytes) ReleaseChunk(chunk);
+                    if (_freeChunkBytes > _retainedBytes)
+                    {
+                        if (_marking > 0) chunk->ReleasePending = true;
+                        else ReleaseChunk(chunk);
+                    }
                 }
             }
             _slabs.Return(s);
             AssertValid();
+        }
+    }
+
+    /// <summary>
+    /// A collection starts marking: until <see cref="EndMark"/> no chunk is released, because
+    /// mark workers keep chunk pointers as lookup hints and a concurrent manual Free could
+    /// otherwise free a descriptor a worker is about to read.
+    /// </summary>
+    public void BeginMark()
+    {
+        lock (_lock) _marking++;
+    }
+
+    /// <summary>Marking has ended: releases the chunks that became free meanwhile.</summary>
+    public void EndMark()
+    {
+        lock (_lock)
+        {
+            if (--_marking > 0) return;
+            for (Chunk* c = _chunks; c != null;)
+            {
+                Chunk* next = c->Next;
+                if (c->ReleasePending)
+                {
+                    c->ReleasePending = false;
+                    bool stillFree = c->Single != null || (c->FreePages == PagesPerChunk && _freeChunkBytes > _retainedBytes);
+                    if (stillFree) ReleaseChunk(c);
+                }
+                c = next;
+            }
         }
     }
 
@@ -164,6 +204,7 @@ internal sealed unsafe class PageHeap
     {
         lock (_lock)
         {
+            if (_marking > 0) return 0;      // a collection is marking; the next Trim releases them
             long released = 0;
             for (Chunk* c = _chunks; c != null;)
             {
@@ -264,7 +305,11 @@ internal sealed unsafe class PageHeap
         for (Chunk* c = _chunks; c != null; c = c->Next)
         {
             sys += (long)c->Size;
-            if (c->Single != null) { inuse += (long)c->Size; continue; }
+            if (c->Single != null)
+            {
+                if (!c->ReleasePending) inuse += (long)c->Size;   // a pending one was freed during a mark
+                continue;
+            }
             int used = 0;
             for (int w = 0; w < Chunk.BitmapWords; w++) used += BitOperations.PopCount(c->UsedBits[w]);
             Debug.Assert(c->FreePages == PagesPerChunk - used, "chunk.FreePages == 512 - popcount(UsedBits)");

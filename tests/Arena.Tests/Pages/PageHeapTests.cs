@@ -132,3 +132,41 @@ public unsafe class HugePageTests
         Assert.Equal(0, without.GetStats().HeapObjects);
     }
 }
+
+public unsafe class PageHeapMarkTests
+{
+    [Fact]
+    public void Chunks_freed_while_a_collection_marks_are_released_only_when_the_mark_ends()
+    {
+        var ph = new PageHeap(heapId: 3_000_000 + Random.Shared.Next(1000), 0, retainedBytes: 0);
+        try
+        {
+            Slab* small = ph.AllocSlab(1, 0);                                  // a chunk of its own pages
+            Slab* large = ph.AllocSlab(PageHeap.PagesPerChunk + 1, 0);         // a chunk for one object
+            nuint smallBase = small->Base, largeBase = large->Base;
+            long sys = ph.SysBytes;
+            ph.BeginMark();
+            ph.FreeSlab(small);
+            ph.FreeSlab(large);
+            // Still mapped: a mark worker holding either chunk as a hint reads a live descriptor.
+            Assert.Equal(sys, ph.SysBytes);
+            Assert.True(ph.Owning(smallBase) != null);
+            Assert.True(ph.Owning(largeBase) != null);
+            Assert.Equal(0, ph.ReleaseFreeChunks());                          // a Trim waits too
+            ph.EndMark();
+            Assert.Equal(0, ph.SysBytes);
+            Assert.True(ph.Owning(smallBase) == null);
+            Assert.True(ph.Owning(largeBase) == null);
+            // A chunk reused before the mark ended stays.
+            Slab* again = ph.AllocSlab(1, 0);
+            ph.BeginMark();
+            ph.FreeSlab(again);
+            Slab* reused = ph.AllocSlab(1, 0);
+            ph.EndMark();
+            Assert.True(ph.Owning(reused->Base) != null);
+            ph.FreeSlab(reused);
+            Assert.Equal(0, ph.SysBytes);
+        }
+        finally { ph.DisposeAll(); }
+    }
+}
