@@ -420,10 +420,8 @@ internal sealed unsafe class Collector
         int configured = _heap.Options.MarkWorkers;
         _workers = configured > 0 ? configured : Math.Max(1, Math.Min(Environment.ProcessorCount, 16));
         _parallelMark = _workers > 1;
-        // Hints from an earlier cycle may name a chunk or slab that has been freed since.
+        // A hint from an earlier cycle may name a chunk that has been freed since.
         _global.Hint = null;
-        _global.SlabHint = null;
-        _global.SlabSpan = 0;
         // Single-threaded: roots go straight onto the global list the workers start from.
         Roots.ForEach(p => MarkPointer((nuint)p, ref _global, ref _markedBytes));
         ScopeRanges?.Invoke((start, end) =>
@@ -479,7 +477,7 @@ internal sealed unsafe class Collector
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void MarkPointer(nuint p, ref WorkList work, ref long bytes)
     {
-        nuint grey = Shade(p, ref work.Hint, ref work.SlabHint, ref work.SlabSpan, ref bytes);
+        nuint grey = Shade(p, ref work.Hint, ref bytes);
         if (grey != 0) work.Push(grey);
     }
 
@@ -490,19 +488,8 @@ internal sealed unsafe class Collector
     /// mostly land in the same 4 MiB chunk); the address map is read only when it misses.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private nuint Shade(nuint p, ref Chunk* hint, ref Slab* slabHint, ref nuint slabSpan, ref long bytes)
+    private nuint Shade(nuint p, ref Chunk* hint, ref long bytes)
     {
-        int idx;
-        nuint size;
-        Slab* s = slabHint;
-        if (s != null && p - s->Base < slabSpan)
-        {
-            // The same small-object collected slab as the last pointer: no chunk or page-map
-            // lookup, and its kind and state cannot change while the world is stopped.
-            idx = s->ObjectIndex(p);
-            size = s->ElemSize;
-            goto Mark;
-        }
         if (p == 0) return 0;
         Chunk* c = hint;
         if (c == null || p - c->Base >= PageHeap.ChunkSize || c->HeapId != _heapId)
@@ -511,8 +498,10 @@ internal sealed unsafe class Collector
             if (c == null || c->HeapId != _heapId) return 0;
             hint = c;
         }
-        s = c->SlabOf(p);
+        Slab* s = c->SlabOf(p);
         if (s == null || s->Kind < SlabKind.Collected) return 0;
+        int idx;
+        nuint size;
         SlabState state = s->State;
         if (state == SlabState.Large)
         {
@@ -525,11 +514,8 @@ internal sealed unsafe class Collector
             idx = s->ObjectIndex(p);
             if (idx >= s->NElems) return 0;
             size = s->ElemSize;
-            slabHint = s;
-            slabSpan = (nuint)s->NElems * s->ElemSize;
         }
         else return 0;
-    Mark:
         int w = idx >> 6;
         ulong bit = 1UL << idx;
         if ((s->AllocBits[w] & bit) == 0) return 0;             // a free slot: a stale pointer
@@ -551,7 +537,7 @@ internal sealed unsafe class Collector
     private void ScanObject(nuint obj, nuint size, ref WorkList work, ref long bytes)
     {
         work.EnsureRoom(size / 8);
-        ScanInto(AddressMap.Lookup(obj), obj, size, work.Items, ref work._count, ref work.Hint, ref work.SlabHint, ref work.SlabSpan, ref bytes);
+        ScanInto(AddressMap.Lookup(obj), obj, size, work.Items, ref work._count, ref work.Hint, ref bytes);
     }
 
     /// <summary>
@@ -560,7 +546,7 @@ internal sealed unsafe class Collector
     /// scan to <paramref name="items"/>. The caller guarantees room for size / 8 more.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void ScanInto(Chunk* c, nuint obj, nuint size, nuint* items, ref int count, ref Chunk* hint, ref Slab* slabHint, ref nuint slabSpan, ref long bytes)
+    private void ScanInto(Chunk* c, nuint obj, nuint size, nuint* items, ref int count, ref Chunk* hint, ref long bytes)
     {
         ulong* bits = c->PtrBits;
         nuint cbase = c->Base;
@@ -580,7 +566,7 @@ internal sealed unsafe class Collector
             {
                 int b = System.Numerics.BitOperations.TrailingZeroCount(word);
                 word &= word - 1;
-                nuint grey = Shade(*(nuint*)(cbase + ((w + (nuint)b) << 3)), ref hint, ref slabHint, ref slabSpan, ref bytes);
+                nuint grey = Shade(*(nuint*)(cbase + ((w + (nuint)b) << 3)), ref hint, ref bytes);
                 if (grey != 0) items[count++] = grey;
             }
             w += (nuint)span;
@@ -600,8 +586,6 @@ internal sealed unsafe class Collector
         nuint* items = work.Items;
         int count = work._count, capacity = work.Capacity;
         Chunk* hint = work.Hint;
-        Slab* slabHint = work.SlabHint;
-        nuint slabSpan = work.SlabSpan;
         long marked = 0;
         while (count > 0)
         {
@@ -617,7 +601,7 @@ internal sealed unsafe class Collector
                 items = work.Items;
                 capacity = work.Capacity;
             }
-            ScanInto(c, obj, size, items, ref count, ref hint, ref slabHint, ref slabSpan, ref marked);
+            ScanInto(c, obj, size, items, ref count, ref hint, ref marked);
             if (share && count >= ShareThreshold && Volatile.Read(ref _idleWorkers) > 0)
             {
                 work._count = count;
@@ -631,8 +615,6 @@ internal sealed unsafe class Collector
         }
         work._count = count;
         work.Hint = hint;
-        work.SlabHint = slabHint;
-        work.SlabSpan = slabSpan;
         bytes += marked;
     }
 

@@ -3,7 +3,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Arena.Pages;
-using Arena.Slabs;
 
 namespace Arena.Collector;
 
@@ -22,9 +21,6 @@ internal unsafe struct WorkList
     internal int _count;
     private int _capacity;
     internal Chunk* Hint;
-    /// <summary>The small-object collected slab of the last pointer marked, and its objects' span in bytes (Collector.Shade).</summary>
-    internal Slab* SlabHint;
-    internal nuint SlabSpan;
 
     /// <summary>Room for at least <paramref name="more"/> pushes without growing.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
