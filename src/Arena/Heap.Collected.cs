@@ -32,7 +32,7 @@ public sealed unsafe partial class Heap
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal Ptr<T> NewWith<T>(ThreadCache cache) where T : unmanaged, IArenaType<T>
     {
-        if (cache.MutatorDepth != 0)
+        if (IsMutator(cache))
         {
             T* p = (T*)TryAllocFast(cache, CollectedLayout<T>.CollectedSlabClass, out Slab* s);
             if (p != null)
@@ -80,17 +80,20 @@ public sealed unsafe partial class Heap
     private void* AllocCollected(int slabClass, nint size, int alignment)
     {
         ThreadCache? cache = t_cache;
-        if (cache == null || cache.Heap != this || cache.MutatorDepth == 0) NotAMutator();
-        return AllocClass(slabClass, size, alignment);
+        if (cache == null || cache.Heap != this) cache = CacheForThread();
+        if (!IsMutator(cache)) NotAMutator();
+        return AllocClassWith(cache, slabClass, size, alignment);
     }
+
+    /// <summary>Whether the thread owning <paramref name="cache"/> is inside a mutator region (an open scope) of this heap.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsMutator(ThreadCache cache) => cache.Block->Mutator != Arena.Collector.Collector.Idle;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void NotAMutator()
     {
         if (_disposed) ThrowHelper.ObjectDisposed(nameof(Heap));
-        ThreadCache cache = CacheForThread();
-        if (cache.MutatorDepth == 0)
-            ThrowHelper.InvalidOperation(
+        ThrowHelper.InvalidOperation(
                 "Collected objects (New, NewArray) can only be allocated inside a scope: open one with " +
                 "`using var scope = heap.Scope();` on this thread first. Outside a scope another thread's " +
                 "collection could free the new object before it is rooted.");
@@ -162,23 +165,27 @@ public sealed unsafe partial class Heap
     internal void EnterMutator()
     {
         ThreadCache cache = CacheForThread();
-        if (cache.MutatorDepth++ == 0) Collector.EnterMutator(cache.Block);
+        if (IsMutator(cache)) ThrowHelper.InvalidOperation("This thread is already inside a mutator region of this heap.");
+        Collector.EnterMutator(cache.Block);
     }
 
-    /// <summary>Leaves a mutator region; leaving the outermost one is a safepoint.</summary>
+    /// <summary>Leaves the mutator region (scopes call this when their outermost scope closes): a safepoint.</summary>
     internal void ExitMutator()
     {
         ThreadCache cache = CacheForThread();
-        if (cache.MutatorDepth <= 0) ThrowHelper.InvalidOperation("This thread is not inside a mutator region of this heap.");
-        if (--cache.MutatorDepth == 0) Collector.ExitMutator(cache.Block);
+        if (!IsMutator(cache)) ThrowHelper.InvalidOperation("This thread is not inside a mutator region of this heap.");
+        Collector.ExitMutator(cache.Block);
     }
+
+    /// <summary>Whether the calling thread is inside a mutator region (an open scope) of this heap.</summary>
+    internal bool CallingThreadIsMutator => MutatorBlock() != null;
 
     /// <summary>The calling thread's cache block when it is a mutator of this heap, else null.</summary>
     private CacheBlock* MutatorBlock()
     {
         ThreadCache? cache = t_cache;
         if (cache == null || cache.Heap != this) cache = CacheForThread();
-        return cache.MutatorDepth > 0 ? cache.Block : null;
+        return IsMutator(cache) ? cache.Block : null;
     }
 
     /// <summary>Threads whose mutator state is Running: the collection waits for them.</summary>

@@ -81,21 +81,15 @@ public sealed unsafe partial class Heap
 
     // ---- hooks for the collector ------------------------------------------------------
 
-    /// <summary>The calling thread opened its outermost scope: it is a mutator now.</summary>
-    internal void OnMutatorEnter(ScopeStack stack) => MutatorEntered(stack);
+    /// <summary>The calling thread opened its outermost scope: it joins the collector's mutators (waits while a collection runs).</summary>
+    internal void OnMutatorEnter() => EnterMutator();
 
     /// <summary>
     /// The calling thread disposed its outermost scope: a safepoint (DESIGN.md, liveness
-    /// contract 2). Nested scopes never get here, so fresh objects held in locals of an outer
-    /// scope stay safe.
+    /// contract 2), where a pending collection may run. Nested scopes never get here, so
+    /// fresh objects held in locals of an outer scope stay safe.
     /// </summary>
-    internal void OnOutermostScopeClosed(ScopeStack stack) => ScopeSafepoint(stack);
-
-    /// <summary>Joins the collector's mutators; waits while a collection runs.</summary>
-    private void MutatorEntered(ScopeStack stack) => EnterMutator();
-
-    /// <summary>Leaves the mutators: a safepoint, where a pending collection may run.</summary>
-    private void ScopeSafepoint(ScopeStack stack) => ExitMutator();
+    internal void OnOutermostScopeClosed() => ExitMutator();
 
     /// <summary>The collector's scope roots: every allocated range of every open scope, conservatively scanned.</summary>
     private void VisitScopeRanges(Action<nuint, nuint> visit)

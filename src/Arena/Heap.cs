@@ -167,11 +167,7 @@ public sealed unsafe partial class Heap : IDisposable
     internal void* AllocWith(ThreadCache cache, nint size, int alignment)
     {
         if ((nuint)size - 1 < SizeClassTable.MaxSmallSize && alignment == 8)
-        {
-            int sizeClass = SizeClassTable.ForSize((int)size);
-            void* p = TryAllocFast(cache, sizeClass, out _);
-            return p != null ? p : AllocSlow(sizeClass, size, 8);
-        }
+            return AllocClassWith(cache, SizeClassTable.ForSize((int)size), size, 8);
         return AllocChecked(size, alignment);
     }
 
@@ -210,12 +206,16 @@ public sealed unsafe partial class Heap : IDisposable
     internal void* AllocClass(int slabClass, nint size, int alignment)
     {
         ThreadCache? cache = t_cache;
-        if (cache != null && cache.Heap == this)
-        {
-            void* p = TryAllocFast(cache, slabClass, out _);
-            if (p != null) return p;
-        }
+        if (cache != null && cache.Heap == this) return AllocClassWith(cache, slabClass, size, alignment);
         return AllocSlow(slabClass, size, alignment);
+    }
+
+    /// <summary><see cref="AllocClass"/> from <paramref name="cache"/>, this heap's cache of the calling thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void* AllocClassWith(ThreadCache cache, int slabClass, nint size, int alignment)
+    {
+        void* p = TryAllocFast(cache, slabClass, out _);
+        return p != null ? p : AllocSlow(slabClass, size, alignment);
     }
 
     /// <summary>

@@ -49,11 +49,6 @@ internal sealed unsafe class ThreadCache
 
     public readonly Heap Heap;
     public readonly CacheBlock* Block;
-    /// <summary>
-    /// Nesting depth of mutator regions (open scopes) of this thread on this heap: 0 = not a
-    /// mutator (no collected allocation), 1 = outermost region, more = nested ones.
-    /// </summary>
-    public int MutatorDepth;
 
     public ThreadCache(Heap heap)
     {

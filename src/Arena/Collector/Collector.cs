@@ -485,14 +485,17 @@ internal sealed unsafe class Collector
     /// Marks the object <paramref name="p"/> points into, if it is a white collected object of
     /// this heap, and returns its start when it must be scanned (a traced object), else 0.
     /// <paramref name="hint"/> is the chunk of the last pointer looked up (consecutive pointers
-    /// mostly land in the same 4 MiB chunk); the address map is read only when it misses.
+    /// mostly land in the same 4 MiB chunk); the address map is read only when it misses. A hint
+    /// is always a live chunk of this heap: it is set only from this heap's lookups, reset at
+    /// each cycle's start (MarkRoots), and no chunk is released while marking runs
+    /// (PageHeap.BeginMark).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private nuint Shade(nuint p, ref Chunk* hint, ref long bytes)
     {
         if (p == 0) return 0;
         Chunk* c = hint;
-        if (c == null || p - c->Base >= PageHeap.ChunkSize || c->HeapId != _heapId)
+        if (c == null || p - c->Base >= PageHeap.ChunkSize)
         {
             c = AddressMap.Lookup(p);
             if (c == null || c->HeapId != _heapId) return 0;

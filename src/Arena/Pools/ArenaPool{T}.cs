@@ -340,14 +340,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
     public void Return(Ptr<T> item)
     {
         nint p = item.Address;
-        ulong rented = _cookie ^ (ulong)p;
-        if ((p & MinPageMask) == 0 || Volatile.Read(ref _frozen) != 0 || *(ulong*)(p - 8) != rented)
-        {
-            ReturnSlow(p);
-            return;
-        }
-        *(ulong*)(p - 8) = rented ^ StateFlip;
-        FileReturned(p, EnterLocal());
+        if (MarkPooled(p)) FileReturned(p, EnterLocal());
     }
 
     /// <summary>Return through a handle's local (null in checked mode).</summary>
@@ -355,15 +348,32 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
     internal void ReturnWith(Ptr<T> item, PoolLocal? local)
     {
         nint p = item.Address;
-        ulong rented = _cookie ^ (ulong)p;
-        if (local is null || (p & MinPageMask) == 0 || Volatile.Read(ref _frozen) != 0 || *(ulong*)(p - 8) != rented)
+        if (local is null)
         {
             ReturnSlow(p);
             return;
         }
-        *(ulong*)(p - 8) = rented ^ StateFlip;
+        if (!MarkPooled(p)) return;
         Volatile.Write(ref local.Active, 1);
         FileReturned(p, local);
+    }
+
+    /// <summary>
+    /// The fast check of Return: when <paramref name="p"/>'s header says "rented here" and can
+    /// be read without a lookup, writes the Pooled state and returns true; otherwise hands the
+    /// object to <see cref="ReturnSlow"/> (which files it or throws) and returns false.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool MarkPooled(nint p)
+    {
+        ulong rented = _cookie ^ (ulong)p;
+        if ((p & MinPageMask) == 0 || Volatile.Read(ref _frozen) != 0 || *(ulong*)(p - 8) != rented)
+        {
+            ReturnSlow(p);
+            return false;
+        }
+        *(ulong*)(p - 8) = rented ^ StateFlip;
+        return true;
     }
 
     /// <summary>

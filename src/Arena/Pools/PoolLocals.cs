@@ -122,31 +122,23 @@ internal static class PoolLocals
 
     /// <summary>Installs <paramref name="local"/> at <paramref name="slot"/> in the calling thread's array.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void Install(int slot, PoolLocal local)
-    {
-        PoolLocal[]? locals = t_structLocals;
-        if (locals is null || slot >= locals.Length)
-        {
-            var grown = new PoolLocal[Math.Max(slot + 1, Math.Max(8, (locals?.Length ?? 0) * 2))];
-            Array.Fill(grown, PoolLocal.Empty);
-            locals?.CopyTo(grown, 0);
-            t_structLocals = locals = grown;
-        }
-        locals[slot] = local;
-    }
+    public static void Install(int slot, PoolLocal local) => Install(ref t_structLocals, slot, local, PoolLocal.Empty);
 
     /// <summary>As <see cref="Install(int, PoolLocal)"/>, for class pools.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void Install(int slot, ObjectPoolLocal local)
+    public static void Install(int slot, ObjectPoolLocal local) => Install(ref t_objectLocals, slot, local, ObjectPoolLocal.Empty);
+
+    /// <summary>Stores <paramref name="local"/> at <paramref name="slot"/>, growing the array (new entries <paramref name="empty"/>) when needed.</summary>
+    private static void Install<TLocal>(ref TLocal[]? locals, int slot, TLocal local, TLocal empty) where TLocal : class
     {
-        ObjectPoolLocal[]? locals = t_objectLocals;
-        if (locals is null || slot >= locals.Length)
+        TLocal[]? current = locals;
+        if (current is null || slot >= current.Length)
         {
-            var grown = new ObjectPoolLocal[Math.Max(slot + 1, Math.Max(8, (locals?.Length ?? 0) * 2))];
-            Array.Fill(grown, ObjectPoolLocal.Empty);
-            locals?.CopyTo(grown, 0);
-            t_objectLocals = locals = grown;
+            var grown = new TLocal[Math.Max(slot + 1, Math.Max(8, (current?.Length ?? 0) * 2))];
+            Array.Fill(grown, empty);
+            current?.CopyTo(grown, 0);
+            locals = current = grown;
         }
-        locals[slot] = local;
+        current[slot] = local;
     }
 }

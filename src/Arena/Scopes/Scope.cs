@@ -54,9 +54,9 @@
 //     open frame of every thread (Heap.ForEachScopeRange). Safe to walk only
 //     while the owners are parked (at a safepoint), as the liveness contract
 //     requires of a collection anyway.
-//   - Mutators: ScopeThreadState.Mutator is Running while a thread has an open
-//     scope. The hooks OnMutatorEnter / OnOutermostScopeClosed are where a
-//     collection will be joined: today they only count.
+//   - Mutators: a thread with an open scope is a mutator of the heap. The hooks
+//     Heap.OnMutatorEnter / OnOutermostScopeClosed join and leave the collector's
+//     mutators, whose state lives in the thread's cache block (Collector.cs).
 //
 // Invariants (ScopeStack.AssertValid)
 //   frame open ⇔ frame.Token != 0 ⇔ frame.Depth < thread.Depth

@@ -66,8 +66,7 @@ internal sealed unsafe class ScopeStack
         {
             // Join the mutators before the frame becomes visible (Depth): a collection that
             // runs meanwhile must not walk a frame being set up. Entering waits while one runs.
-            Heap.OnMutatorEnter(this);
-            Volatile.Write(ref st->Mutator, (int)MutatorState.Running);
+            Heap.OnMutatorEnter();
         }
         Volatile.Write(ref st->Depth, d + 1);
         st->Opened++;
@@ -91,9 +90,8 @@ internal sealed unsafe class ScopeStack
         st->Depth--;
         if (st->Depth == 0)
         {
-            Volatile.Write(ref st->Mutator, (int)MutatorState.Idle);
             st->Safepoints++;
-            Heap.OnOutermostScopeClosed(this);
+            Heap.OnOutermostScopeClosed();
         }
         AssertValid();
     }

@@ -24,8 +24,6 @@ internal unsafe struct ScopeThreadState
     public int FrameCount;
     /// <summary>Capacity of <see cref="Frames"/>.</summary>
     public int FrameCapacity;
-    /// <summary>Idle or Running; see <see cref="MutatorState"/>. Owner writes, anyone reads (volatile).</summary>
-    public int Mutator;
     /// <summary>The frames by depth; each one a separate block so handle pointers stay valid when this grows.</summary>
     public ScopeFrame** Frames;
     /// <summary>Free chunks per tier, linked through Slab.Next, Owner 0. Go: stackpool / stackcache.</summary>

@@ -195,17 +195,16 @@ public unsafe class ScopeTests
     {
         using var heap = new Heap();
         var outer = heap.Scope();
-        ScopeStack stack = outer.Stack!;
-        Assert.Equal((int)MutatorState.Running, stack.State->Mutator);
+        Assert.True(heap.CallingThreadIsMutator);
         for (int i = 0; i < 10; i++)
         {
             using var inner = heap.Scope();
             inner.New<S16>();
         }
         Assert.Equal(0, heap.GetStats().ScopeSafepoints);
-        Assert.Equal((int)MutatorState.Running, stack.State->Mutator);
+        Assert.True(heap.CallingThreadIsMutator);
         outer.Dispose();
-        Assert.Equal((int)MutatorState.Idle, stack.State->Mutator);
+        Assert.False(heap.CallingThreadIsMutator);
         HeapStats s = heap.GetStats();
         Assert.Equal(1, s.ScopeSafepoints);
         Assert.Equal(11, s.ScopesOpened);
