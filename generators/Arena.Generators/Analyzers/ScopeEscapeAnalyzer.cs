@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using Arena.Generators.Parsing;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -43,7 +44,7 @@ public sealed class ScopeEscapeAnalyzer : DiagnosticAnalyzer
         {
             INamedTypeSymbol? scope = start.Compilation.GetTypeByMetadataName("Arena.Scope");
             INamedTypeSymbol? heap = start.Compilation.GetTypeByMetadataName("Arena.Heap");
-            INamedTypeSymbol? ptr = start.Compilation.GetTypeByMetadataName("Arena.Ptr`1");
+            INamedTypeSymbol? ptr = start.Compilation.GetTypeByMetadataName(KnownNames.PtrMetadataName);
             if (scope is null || heap is null || ptr is null) return;
             var types = new KnownTypes(scope, heap, ptr);
             start.RegisterOperationBlockAction(block => new BodyAnalysis(types, block).Run());

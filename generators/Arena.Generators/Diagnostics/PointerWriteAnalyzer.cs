@@ -63,5 +63,5 @@ public sealed class PointerWriteAnalyzer : DiagnosticAnalyzer
     }
 
     private static bool IsBarrier(IMethodSymbol method)
-        => method.Name == "Write" && method.ContainingType is { Name: "WriteBarrier", ContainingNamespace: { Name: "Arena", ContainingNamespace.IsGlobalNamespace: true } };
+        => method.Name == "Write" && KnownNames.IsRuntimeType(method.ContainingType, "WriteBarrier");
 }

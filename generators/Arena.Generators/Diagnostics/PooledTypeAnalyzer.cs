@@ -52,7 +52,7 @@ public sealed class PooledTypeAnalyzer : DiagnosticAnalyzer
     private static bool IsPooled(INamedTypeSymbol type)
     {
         foreach (AttributeData a in type.GetAttributes())
-            if (a.AttributeClass is { Name: "PooledAttribute", ContainingNamespace: { Name: "Arena", ContainingNamespace.IsGlobalNamespace: true } })
+            if (KnownNames.IsRuntimeType(a.AttributeClass, "PooledAttribute"))
                 return true;
         return false;
     }

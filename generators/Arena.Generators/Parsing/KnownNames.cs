@@ -8,16 +8,19 @@ internal static class KnownNames
     public const string ArenaTypeAttribute = "Arena.ArenaTypeAttribute";
     public const string PtrMetadataName = "Arena.Ptr`1";
 
+    /// <summary>Whether <paramref name="type"/> is the runtime's top-level <c>Arena.<paramref name="name"/></c>.</summary>
+    public static bool IsRuntimeType(ITypeSymbol? type, string name)
+        => type is INamedTypeSymbol { ContainingType: null, ContainingNamespace: { Name: "Arena", ContainingNamespace.IsGlobalNamespace: true } } t && t.Name == name;
+
     public static bool IsPtr(ITypeSymbol? type)
-        => type is INamedTypeSymbol { Name: "Ptr", Arity: 1, ContainingNamespace: { Name: "Arena", ContainingNamespace.IsGlobalNamespace: true } };
+        => type is INamedTypeSymbol { Arity: 1 } && IsRuntimeType(type, "Ptr");
 
     public static bool IsArenaType(ITypeSymbol? type)
     {
         if (type is null) return false;
         foreach (AttributeData a in type.GetAttributes())
         {
-            if (a.AttributeClass is { Name: "ArenaTypeAttribute", ContainingNamespace: { Name: "Arena", ContainingNamespace.IsGlobalNamespace: true } })
-                return true;
+            if (IsRuntimeType(a.AttributeClass, "ArenaTypeAttribute")) return true;
         }
         return false;
     }

@@ -89,7 +89,7 @@ internal static class PooledTypeParser
         => type.DeclaringSyntaxReferences.All(r => r.GetSyntax() is TypeDeclarationSyntax d && d.Modifiers.Any(SyntaxKind.PartialKeyword));
 
     private static bool HasPoolKeep(ISymbol symbol)
-        => symbol.GetAttributes().Any(a => a.AttributeClass is { Name: "PoolKeepAttribute", ContainingNamespace: { Name: "Arena", ContainingNamespace.IsGlobalNamespace: true } });
+        => symbol.GetAttributes().Any(a => KnownNames.IsRuntimeType(a.AttributeClass, "PoolKeepAttribute"));
 
     private static string Escape(string name)
         => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
