@@ -79,8 +79,7 @@ public sealed unsafe partial class Heap
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void* AllocCollected(int slabClass, nint size, int alignment)
     {
-        ThreadCache? cache = t_cache;
-        if (cache == null || cache.Heap != this) cache = CacheForThread();
+        ThreadCache cache = CacheForThread();
         if (!IsMutator(cache)) NotAMutator();
         return AllocClassWith(cache, slabClass, size, alignment);
     }
@@ -183,8 +182,7 @@ public sealed unsafe partial class Heap
     /// <summary>The calling thread's cache block when it is a mutator of this heap, else null.</summary>
     private CacheBlock* MutatorBlock()
     {
-        ThreadCache? cache = t_cache;
-        if (cache == null || cache.Heap != this) cache = CacheForThread();
+        ThreadCache cache = CacheForThread();
         return IsMutator(cache) ? cache.Block : null;
     }
 

@@ -388,6 +388,7 @@ public sealed unsafe partial class Heap : IDisposable
     // ---- caches -----------------------------------------------------------------------
 
     /// <summary>The calling thread's cache for this heap, created on first use.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ThreadCache CacheForThread()
     {
         ThreadCache? cache = t_cache;
