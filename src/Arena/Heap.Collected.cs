@@ -113,13 +113,24 @@ public sealed unsafe partial class Heap
     /// <summary>
     /// Runs a collection now and returns when it has completed. Called by a mutator, it is a
     /// safepoint; called by another thread it waits until every mutator has reached one
-    /// (<see cref="HeapStats.MutatorsNotParked"/> shows who it waits for).
+    /// (<see cref="HeapStats.MutatorsNotParked"/> shows who it waits for). On a generational
+    /// heap it is a full collection: every unreachable object is freed, old or young.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The heap was disposed.</exception>
     public void Collect()
     {
         if (_disposed) ThrowHelper.ObjectDisposed(nameof(Heap));
         Collector.Collect(MutatorBlock());
+    }
+
+    /// <summary>
+    /// As <see cref="Collect"/>, but on a generational heap the cycle is minor unless a full one
+    /// is due (as a paced cycle). For tests.
+    /// </summary>
+    internal void CollectMinor()
+    {
+        if (_disposed) ThrowHelper.ObjectDisposed(nameof(Heap));
+        Collector.Collect(MutatorBlock(), full: false);
     }
 
     /// <summary>

@@ -93,6 +93,7 @@ public sealed unsafe partial class Heap : IDisposable
                 _centrals[SlabClass.Of(c, (SlabKind)k)] = new Central(_pages, c, (SlabKind)k);
         Collector = new Collector.Collector(this) { ScopeRanges = VisitScopeRanges };
         if (Checked) WriteBarrier.AddCheckedHeap(this);
+        if (options.Generational) WriteBarrier.CountGenerationalHeap(+1);
     }
 
     /// <summary>The options this heap was created with.</summary>
@@ -555,6 +556,7 @@ public sealed unsafe partial class Heap : IDisposable
         return new HeapStats
         {
             NumGC = gc.NumGC,
+            NumMinorGC = gc.NumMinorGC,
             PauseTotalNs = gc.PauseTotalNs,
             LastPauseNs = gc.LastPauseNs,
             PauseNs = gc.RecentPausesNs,
@@ -604,6 +606,7 @@ public sealed unsafe partial class Heap : IDisposable
         }
         Collector.Shutdown();
         if (Checked) WriteBarrier.RemoveCheckedHeap(this);
+        if (Options.Generational) WriteBarrier.CountGenerationalHeap(-1);
         DisposeScopes();
         _pages.DisposeAll();
     }

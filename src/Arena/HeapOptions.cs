@@ -37,6 +37,20 @@ public sealed class HeapOptions
     /// </summary>
     public bool HugePages { get; init; } = true;
 
+    /// <summary>
+    /// Generational collection with sticky mark bits: objects that survive a collection are
+    /// old, and a paced collection (a minor one) traces only from the roots and from the old
+    /// objects whose pointer fields were written since the last collection (recorded by the
+    /// write barrier in a card table), so a large long-lived heap is not traced again at every
+    /// cycle. A full collection runs when the old objects have grown by GCPercent percent since
+    /// the last full one, when the heap passes MemoryLimit, and at every <see cref="Heap.Collect"/>.
+    /// The price: an old object that dies is freed by the next full collection, not the next
+    /// collection; and every pointer store into a collected object must go through the
+    /// generated properties (or <see cref="WriteBarrier.Write{T}"/>), which then also mark a card.
+    /// Default false.
+    /// </summary>
+    public bool Generational { get; init; }
+
     internal void Validate()
     {
         if (MarkWorkers < 0)

@@ -33,6 +33,11 @@ public readonly record struct HeapStats
 
     /// <summary>Completed collections. Go: NumGC.</summary>
     public long NumGC { get; init; }
+    /// <summary>
+    /// Of <see cref="NumGC"/>, the minor collections of a generational heap
+    /// (<see cref="HeapOptions.Generational"/>); 0 otherwise.
+    /// </summary>
+    public long NumMinorGC { get; init; }
     /// <summary>Total stop-the-world pause time of all collections, in nanoseconds. Go: PauseTotalNs.</summary>
     public long PauseTotalNs { get; init; }
     /// <summary>Pause of the latest collection, in nanoseconds (0 before the first).</summary>

@@ -29,10 +29,13 @@ public static unsafe class ArenaGcBinaryTrees
     /// <summary>Every core; one heap, collected with the default GCPercent of 100.</summary>
     public static string Run(int n) => Run(n, out _);
 
+    /// <summary>As <see cref="Run(int)"/> on a generational heap (<see cref="HeapOptions.Generational"/>).</summary>
+    public static string RunGenerational(int n) => Run(n, out _, generational: true);
+
     /// <summary>As <see cref="Run(int)"/>, also returning the heap's statistics at the end.</summary>
-    public static string Run(int n, out HeapStats stats)
+    public static string Run(int n, out HeapStats stats, bool generational = false)
     {
-        using var heap = new Heap();
+        using var heap = new Heap(new HeapOptions { Generational = generational });
         int maxDepth = BinaryTreesOutput.EffectiveMaxDepth(n);
         int stretch;
         Root<GcTreeNode> longLived;

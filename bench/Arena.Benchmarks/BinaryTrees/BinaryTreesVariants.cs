@@ -31,6 +31,7 @@ public static class BinaryTreesVariants
         new("arena-scope-1t", "Arena scopes, one per tree, one thread", false, ArenaBinaryTrees.RunSingleThreaded, s_none),
         new("arena-heap", "Arena heap, Alloc/Free per node, parallel", false, ArenaHeapBinaryTrees.Run, s_none),
         new("arena-gc", "Arena collector, New per node, parallel", false, ArenaGcBinaryTrees.Run, s_none) { Pauses = () => ArenaGcBinaryTrees.LastPausesNs },
+        new("arena-gen", "Arena generational collector, New per node, parallel", false, ArenaGcBinaryTrees.RunGenerational, s_none) { Pauses = () => ArenaGcBinaryTrees.LastPausesNs },
         new("arena-pool", "Arena typed pool, Rent/Return per node, parallel", false, ArenaPoolBinaryTrees.Run, s_none),
     ];
 

@@ -115,9 +115,10 @@ internal sealed unsafe class Central
     /// <summary>
     /// Sweeps every listed slab of a collected class (the collector holds every mutator at a
     /// safepoint and caches hold none of them): alloc bits become the mark bits, empty slabs go
-    /// back to the page heap. Returns the objects freed.
+    /// back to the page heap. With <paramref name="keepMarks"/> (a generational heap) the mark
+    /// bits stay set: the survivors are old. Returns the objects freed.
     /// </summary>
-    public long SweepCollected()
+    public long SweepCollected(bool keepMarks = false)
     {
         lock (_lock)
         {
@@ -138,11 +139,12 @@ internal sealed unsafe class Central
                 all = s->Next;
                 s->Next = s->Prev = null;
                 int words = s->Words;
-                int live = Collector.MarkBitsKernel.Sweep(s->AllocBits, s->MarkBits, words);
+                int live = Collector.MarkBitsKernel.Sweep(s->AllocBits, s->MarkBits, words, keepMarks);
                 int tail = s->NElems & 63;
                 if (tail != 0) s->AllocBits[words - 1] |= ~0UL << tail;
                 freed += s->AllocCount - live;
                 s->AllocCount = live;
+                s->HasOld = keepMarks && live > 0;
                 Classify(s);
             }
             return freed;

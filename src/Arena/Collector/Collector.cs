@@ -40,6 +40,18 @@
 //      4 MiB × GCPercent / 100 (Go's heapMinimum).
 //   7. Start the world: clear Pending, wake the parked mutators.
 //
+// Generational mode (HeapOptions.Generational; sticky mark bits, as MMTk's StickyImmix
+// and Ruby's RGenGC): the sweep keeps the mark bits, so after a cycle every survivor is
+// old (marked) and every object allocated since is young (allocated, unmarked). A minor
+// cycle marks as above, but Shade stops at marked objects, so old objects are not traced
+// again; the old objects that may point to young ones are found through the card table
+// that the write barrier keeps (WriteBarrier.MarkCard): the marked objects under dirty
+// cards are scanned (only their words under the card) as extra roots. The sweep then frees
+// the unreached young objects and keeps every old one, dead or not. A full cycle clears
+// every mark bit first and is the non-generational cycle. Full cycles run at Collect(),
+// past MemoryLimit, and when the old objects have grown by GCPercent percent since the last
+// full cycle; paced cycles are minor otherwise. Cards are cleared at the end of every cycle.
+//
 // Objects allocated during a cycle: none are, by collected allocation, since every
 // mutator is parked; so "allocate black" holds trivially. Manual allocation (Alloc) by
 // other threads goes on, into manual slabs, which the sweep never touches.
@@ -104,10 +116,19 @@ internal sealed unsafe class Collector
 
     private readonly int _heapId;
 
+    // Generational mode (see the overview).
+    private readonly bool _generational;
+    private bool _fullRequested;          // by Collect(); guarded by _gate
+    private long _oldBytes;               // marked bytes now: survivors of earlier cycles
+    private long _oldAfterFull;           // _oldBytes after the last full cycle
+    private long _numMinorGC;
+    private nint[] _chunks = new nint[16];
+
     public Collector(Heap heap)
     {
         _heap = heap;
         _heapId = heap.Id;
+        _generational = heap.Options.Generational;
     }
 
     public RootTable Roots { get; } = new();
@@ -123,6 +144,7 @@ internal sealed unsafe class Collector
 
     public bool Pending => _pending;
     public long NumGC => Volatile.Read(ref _numGC);
+    public long NumMinorGC => Volatile.Read(ref _numMinorGC);
 
     public int GCPercent
     {
@@ -297,12 +319,16 @@ internal sealed unsafe class Collector
         }
     }
 
-    /// <summary>Requests a collection and returns when one has completed.</summary>
-    public void Collect(CacheBlock* block)
+    /// <summary>
+    /// Requests a collection and returns when one has completed. A generational heap's
+    /// collection is full when <paramref name="full"/>, else minor unless a full one is due.
+    /// </summary>
+    public void Collect(CacheBlock* block, bool full = true)
     {
         lock (_gate)
         {
             _pending = true;
+            _fullRequested |= full;
         }
         SafepointSlow(block);
     }
@@ -322,18 +348,31 @@ internal sealed unsafe class Collector
 
             _heap.ForEachCache(&FlushCollected);
             _markedBytes = 0;
+            bool full = !_generational || FullCycleDue();
             _heap.Pages.BeginMark();
             try
             {
+                int chunks = _generational ? _heap.Pages.CopyChunks(ref _chunks) : 0;
+                if (_generational && full) ClearMarks();
                 MarkRoots();
+                if (!full) ScanDirtyCards(chunks);
                 Drain();
+                ClearCards(chunks);
             }
             finally { _heap.Pages.EndMark(); }
             long markEnd = Stopwatch.GetTimestamp();
             Sweep();
             long end = Stopwatch.GetTimestamp();
 
-            Volatile.Write(ref _heapLive, _markedBytes);
+            if (_generational)
+            {
+                // Old objects are not traced by a minor cycle, so they count as live.
+                _oldBytes = full ? _markedBytes : _oldBytes + _markedBytes;
+                if (full) _oldAfterFull = _oldBytes;
+                else Interlocked.Increment(ref _numMinorGC);
+                _fullRequested = false;
+            }
+            Volatile.Write(ref _heapLive, _generational ? _oldBytes : _markedBytes);
             Volatile.Write(ref _allocatedSince, 0);
             UpdateGoal();
             long pauseNs = (long)Stopwatch.GetElapsedTime(start, end).TotalNanoseconds;
@@ -345,7 +384,7 @@ internal sealed unsafe class Collector
             _gcTicks += end - start;
             _lastGCUnixNs = DateTime.UtcNow.Ticks * 100 - DateTime.UnixEpoch.Ticks * 100;
             Interlocked.Increment(ref _numGC);
-            if (_trace) Trace(start, markEnd, end, before);
+            if (_trace) Trace(start, markEnd, end, before, full);
             NotifyListeners();
         }
         finally
@@ -405,12 +444,122 @@ internal sealed unsafe class Collector
         return Math.Max(0, s.HeapAlloc - Volatile.Read(ref _heapLive));
     }
 
-    private void Trace(long start, long markEnd, long end, long before)
+    private void Trace(long start, long markEnd, long end, long before, bool full)
     {
         double sinceStart = Stopwatch.GetElapsedTime(_createdTimestamp).TotalSeconds;
         double cpu = _gcTicks / (double)Math.Max(1, Stopwatch.GetTimestamp() - _createdTimestamp) * 100;
         Console.Error.WriteLine(FormattableString.Invariant(
-            $"gc {_numGC} @{sinceStart:F3}s {cpu:F0}%: {Stopwatch.GetElapsedTime(start, markEnd).TotalMilliseconds:F3}+{Stopwatch.GetElapsedTime(markEnd, end).TotalMilliseconds:F3} ms clock, {before >> 20}->{_markedBytes >> 20} MB, {_nextGC >> 20} MB goal, {_workers} P"));
+            $"gc {_numGC} @{sinceStart:F3}s {cpu:F0}%: {Stopwatch.GetElapsedTime(start, markEnd).TotalMilliseconds:F3}+{Stopwatch.GetElapsedTime(markEnd, end).TotalMilliseconds:F3} ms clock, {before >> 20}->{_markedBytes >> 20} MB, {_nextGC >> 20} MB goal, {_workers} P{(full ? "" : " (minor)")}"));
+    }
+
+    // ---- generations ------------------------------------------------------------------
+
+    /// <summary>
+    /// Whether this cycle of a generational heap must be full: Collect() asked, the heap is
+    /// past MemoryLimit, or the old objects grew by GCPercent percent (at least Go's heap
+    /// minimum) since the last full cycle. Caller holds _gate.
+    /// </summary>
+    private bool FullCycleDue()
+    {
+        if (_fullRequested || _heap.Pages.InuseBytes >= Volatile.Read(ref _memoryLimit)) return true;
+        int percent = Volatile.Read(ref _gcPercent);
+        if (percent < 0) return false;
+        long growth = Math.Max(MinimumGoal * percent / 100, _oldAfterFull * percent / 100);
+        return _oldBytes - _oldAfterFull >= growth;
+    }
+
+    /// <summary>A full cycle of a generational heap: every object is white again.</summary>
+    private void ClearMarks()
+    {
+        for (int k = (int)SlabKind.Collected; k <= (int)SlabKind.CollectedScan; k++)
+            for (int c = 1; c < SizeClassTable.Count; c++)
+            {
+                byte none = 0;
+                _heap.Centrals[SlabClass.Of(c, (SlabKind)k)].ForEachSlab(&ClearSlabMarks, ref none);
+            }
+        lock (_largeLock)
+        {
+            for (Slab* s = _large; s != null; s = s->Next)
+                if (SlabClass.IsCollected(s->Kind)) s->MarkBits[0] = 0;
+        }
+    }
+
+    private static void ClearSlabMarks(Slab* s, ref byte none) => new Span<ulong>(s->MarkBits, s->Words).Clear();
+
+    /// <summary>
+    /// A minor cycle's extra roots: the old (marked) traced objects under dirty cards, only
+    /// their words under each card. Greys go onto the global list, as the other roots'.
+    /// </summary>
+    private void ScanDirtyCards(int chunks)
+    {
+        var work = new WorkList();
+        long bytes = 0;
+        try
+        {
+            for (int i = 0; i < chunks; i++)
+            {
+                Chunk* c = (Chunk*)_chunks[i];
+                byte* cards = c->Cards;
+                nuint count = c->Size >> PageHeap.CardShift;      // a multiple of 8
+                for (nuint at = 0; at < count; at += 8)
+                {
+                    ulong eight = *(ulong*)(cards + at);
+                    while (eight != 0)
+                    {
+                        int b = System.Numerics.BitOperations.TrailingZeroCount(eight) >> 3;
+                        eight &= ~(0xFFUL << (b * 8));
+                        ScanCard(c, c->Base + ((at + (nuint)b) << PageHeap.CardShift), ref work, ref bytes);
+                    }
+                }
+            }
+            while (work.TryPop(out nuint o)) _global.Push(o);
+            _markedBytes += bytes;
+        }
+        finally { work.Dispose(); }
+    }
+
+    /// <summary>Scans the words under the card at <paramref name="card"/> of the old traced objects there.</summary>
+    private void ScanCard(Chunk* c, nuint card, ref WorkList work, ref long bytes)
+    {
+        nuint cardEnd = card + PageHeap.CardSize;
+        Slab* s = c->SlabOf(card);
+        if (s == null || s->Kind != SlabKind.CollectedScan) return;
+        if (s->State == SlabState.Large)
+        {
+            if ((s->MarkBits[0] & 1) == 0) return;            // young: traced if reached
+            nuint from = Math.Max(card, s->Base), to = Math.Min(cardEnd, s->Base + s->LargeSize);
+            if (from < to) ScanObject(from, to - from, ref work, ref bytes);
+            return;
+        }
+        if (s->State is not (SlabState.Partial or SlabState.Full)) return;
+        nuint objectsEnd = s->Base + (nuint)s->NElems * s->ElemSize;
+        nuint lo = Math.Max(card, s->Base), hi = Math.Min(cardEnd, objectsEnd);
+        if (lo >= hi) return;
+        int first = s->ObjectIndex(lo), last = s->ObjectIndex(hi - 1);
+        for (int w = first >> 6; w <= last >> 6; w++)
+        {
+            ulong old = s->MarkBits[w];
+            if (w == first >> 6) old &= ~0UL << (first & 63);
+            if (w == last >> 6 && (last & 63) != 63) old &= (2UL << (last & 63)) - 1;
+            while (old != 0)
+            {
+                int i = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(old);
+                old &= old - 1;
+                nuint o = s->Base + (nuint)i * s->ElemSize;
+                nuint from = Math.Max(o, lo), to = Math.Min(o + s->ElemSize, hi);
+                ScanObject(from, to - from, ref work, ref bytes);
+            }
+        }
+    }
+
+    /// <summary>Clears the cards of this heap's chunks (every cycle of a generational heap ends with none dirty).</summary>
+    private void ClearCards(int chunks)
+    {
+        for (int i = 0; i < chunks; i++)
+        {
+            Chunk* c = (Chunk*)_chunks[i];
+            new Span<byte>(c->Cards, checked((int)(c->Size >> PageHeap.CardShift))).Clear();
+        }
     }
 
     // ---- mark -------------------------------------------------------------------------
@@ -730,7 +879,7 @@ internal sealed unsafe class Collector
     {
         for (int k = (int)SlabKind.Collected; k <= (int)SlabKind.CollectedScan; k++)
             for (int c = 1; c < SizeClassTable.Count; c++)
-                _sweptFrees[c] += _heap.Centrals[SlabClass.Of(c, (SlabKind)k)].SweepCollected();
+                _sweptFrees[c] += _heap.Centrals[SlabClass.Of(c, (SlabKind)k)].SweepCollected(keepMarks: _generational);
         SweepLarge();
     }
 
@@ -743,7 +892,12 @@ internal sealed unsafe class Collector
             {
                 next = s->Next;
                 if (!SlabClass.IsCollected(s->Kind)) continue;
-                if ((s->MarkBits[0] & 1) != 0) { s->MarkBits[0] = 0; continue; }
+                if ((s->MarkBits[0] & 1) != 0)
+                {
+                    if (_generational) s->HasOld = true;         // a generational heap keeps the mark: old
+                    else s->MarkBits[0] = 0;
+                    continue;
+                }
                 UnlinkLarge(s);
                 s->Next = dead;
                 dead = s;
@@ -796,12 +950,12 @@ internal sealed unsafe class Collector
             var pauses = new long[n];
             for (int i = 0; i < n; i++) pauses[i] = _pauses[(_numGC - n + i) % _pauses.Length];
             double elapsed = Math.Max(1, Stopwatch.GetTimestamp() - _createdTimestamp);
-            return new CollectorStats(_numGC, _pauseTotalNs, n > 0 ? pauses[^1] : 0, pauses, _lastGCUnixNs,
+            return new CollectorStats(_numGC, _numMinorGC, _pauseTotalNs, n > 0 ? pauses[^1] : 0, pauses, _lastGCUnixNs,
                 _nextGC, _heapLive, _gcTicks / elapsed, pending, pending ? notParked : 0);
         }
     }
 }
 
 /// <summary>The collector's part of <see cref="HeapStats"/>.</summary>
-internal readonly record struct CollectorStats(long NumGC, long PauseTotalNs, long LastPauseNs, long[] RecentPausesNs,
+internal readonly record struct CollectorStats(long NumGC, long NumMinorGC, long PauseTotalNs, long LastPauseNs, long[] RecentPausesNs,
     long LastGC, long NextGC, long HeapLive, double GCCPUFraction, bool PendingCollection, int MutatorsNotParked);

@@ -8,7 +8,8 @@
 //
 // What it does to one slab (Go: mspan.sweep with the bitmap swap of design 12800):
 //   alloc[i] = mark[i]      objects not marked are free from now on
-//   mark[i]  = 0            ready for the next cycle
+//   mark[i]  = 0            ready for the next cycle (unless keepMarks: a generational
+//                           heap keeps them, sticky, to tell old objects from young)
 //   live    += popcount(mark[i])
 // Population counts: the nibble lookup with a byte shuffle and a sum of absolute
 // differences (the classic SIMD popcount; .NET exposes no VPOPCNTQ intrinsic).
@@ -29,49 +30,52 @@ internal static unsafe class MarkBitsKernel
         Avx2.IsSupported ? 256 :
         Ssse3.IsSupported ? 128 : 0;
 
-    /// <summary>Swaps mark bits into alloc bits for <paramref name="words"/> words, clears the marks, returns the live count.</summary>
+    /// <summary>
+    /// Swaps mark bits into alloc bits for <paramref name="words"/> words, clears the marks
+    /// unless <paramref name="keepMarks"/>, returns the live count.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Sweep(ulong* alloc, ulong* mark, int words) => BestWidth switch
+    public static int Sweep(ulong* alloc, ulong* mark, int words, bool keepMarks = false) => BestWidth switch
     {
-        512 => Sweep512(alloc, mark, words),
-        256 => Sweep256(alloc, mark, words),
-        128 => Sweep128(alloc, mark, words),
-        _ => SweepScalar(alloc, mark, words),
+        512 => Sweep512(alloc, mark, words, keepMarks),
+        256 => Sweep256(alloc, mark, words, keepMarks),
+        128 => Sweep128(alloc, mark, words, keepMarks),
+        _ => SweepScalar(alloc, mark, words, keepMarks),
     };
 
     /// <summary>The reference: one word at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int SweepScalar(ulong* alloc, ulong* mark, int words)
+    public static int SweepScalar(ulong* alloc, ulong* mark, int words, bool keepMarks = false)
     {
         int live = 0;
         for (int i = 0; i < words; i++)
         {
             ulong m = mark[i];
             alloc[i] = m;
-            mark[i] = 0;
+            if (!keepMarks) mark[i] = 0;
             live += BitOperations.PopCount(m);
         }
         return live;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Sweep512(ulong* alloc, ulong* mark, int words)
+    public static int Sweep512(ulong* alloc, ulong* mark, int words, bool keepMarks = false)
     {
         int i = 0;
         Vector512<ulong> count = Vector512<ulong>.Zero;
-        if (!(Vector512.IsHardwareAccelerated && Avx512BW.IsSupported)) return Sweep256(alloc, mark, words);
+        if (!(Vector512.IsHardwareAccelerated && Avx512BW.IsSupported)) return Sweep256(alloc, mark, words, keepMarks);
         for (; i + 8 <= words; i += 8)
         {
             Vector512<ulong> m = Vector512.Load(mark + i);
             m.Store(alloc + i);
-            Vector512<ulong>.Zero.Store(mark + i);
+            if (!keepMarks) Vector512<ulong>.Zero.Store(mark + i);
             count += PopCount512(m);
         }
-        return (int)Vector512.Sum(count) + Sweep256(alloc + i, mark + i, words - i);
+        return (int)Vector512.Sum(count) + Sweep256(alloc + i, mark + i, words - i, keepMarks);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Sweep256(ulong* alloc, ulong* mark, int words)
+    public static int Sweep256(ulong* alloc, ulong* mark, int words, bool keepMarks = false)
     {
         int i = 0;
         Vector256<ulong> count = Vector256<ulong>.Zero;
@@ -81,15 +85,15 @@ internal static unsafe class MarkBitsKernel
             {
                 Vector256<ulong> m = Vector256.Load(mark + i);
                 m.Store(alloc + i);
-                Vector256<ulong>.Zero.Store(mark + i);
+                if (!keepMarks) Vector256<ulong>.Zero.Store(mark + i);
                 count += PopCount256(m);
             }
         }
-        return (int)Vector256.Sum(count) + Sweep128(alloc + i, mark + i, words - i);
+        return (int)Vector256.Sum(count) + Sweep128(alloc + i, mark + i, words - i, keepMarks);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Sweep128(ulong* alloc, ulong* mark, int words)
+    public static int Sweep128(ulong* alloc, ulong* mark, int words, bool keepMarks = false)
     {
         int i = 0;
         Vector128<ulong> count = Vector128<ulong>.Zero;
@@ -99,11 +103,11 @@ internal static unsafe class MarkBitsKernel
             {
                 Vector128<ulong> m = Vector128.Load(mark + i);
                 m.Store(alloc + i);
-                Vector128<ulong>.Zero.Store(mark + i);
+                if (!keepMarks) Vector128<ulong>.Zero.Store(mark + i);
                 count += PopCount128(m);
             }
         }
-        return (int)Vector128.Sum(count) + SweepScalar(alloc + i, mark + i, words - i);
+        return (int)Vector128.Sum(count) + SweepScalar(alloc + i, mark + i, words - i, keepMarks);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

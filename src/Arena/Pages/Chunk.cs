@@ -32,6 +32,12 @@ internal unsafe struct Chunk
     /// (Go: heap bits). Written when a traced object is allocated, read when it is scanned.
     /// </summary>
     public ulong* PtrBits;
+    /// <summary>
+    /// One byte per <see cref="PageHeap.CardSize"/> bytes of the chunk, set by the write barrier
+    /// when a pointer is stored there (a card table, as .NET's GC keeps). A generational heap's
+    /// minor collection scans the old objects under dirty cards, then clears them.
+    /// </summary>
+    public byte* Cards;
     public Chunk* Next;
     public Chunk* Prev;
     /// <summary>One bit per page, 1 = used.</summary>

@@ -53,6 +53,9 @@ internal sealed unsafe class PageHeap
     public const int ChunkShift = 22;
     public const nuint ChunkSize = 1 << ChunkShift;
     public const int PagesPerChunk = (int)(ChunkSize >> PageShift);
+    /// <summary>log2 of the bytes one card covers (512 B: a 4 MiB chunk has 8 KiB of cards).</summary>
+    public const int CardShift = 9;
+    public const int CardSize = 1 << CardShift;
 
     private readonly Lock _lock = new();
     private int _marking;                 // collections marking now; guarded by _lock (BeginMark)
@@ -199,6 +202,25 @@ internal sealed unsafe class PageHeap
         }
     }
 
+    /// <summary>
+    /// Copies this heap's chunks into <paramref name="buffer"/> (grown as needed) and returns
+    /// how many. Called while marking (BeginMark..EndMark), when no chunk is released, so the
+    /// copies stay valid until EndMark.
+    /// </summary>
+    public int CopyChunks(ref nint[] buffer)
+    {
+        lock (_lock)
+        {
+            int n = 0;
+            for (Chunk* c = _chunks; c != null; c = c->Next)
+            {
+                if (n == buffer.Length) Array.Resize(ref buffer, Math.Max(16, n * 2));
+                buffer[n++] = (nint)c;
+            }
+            return n;
+        }
+    }
+
     /// <summary>Gives back every chunk with no used page. Returns the bytes released.</summary>
     public long ReleaseFreeChunks()
     {
@@ -270,6 +292,7 @@ internal sealed unsafe class PageHeap
         c->Base = (nuint)mem;
         c->Size = size;
         c->PtrBits = (ulong*)NativeMemory.AllocZeroed(size / 8 / 8);
+        c->Cards = (byte*)NativeMemory.AllocZeroed(size >> CardShift);
         c->HeapId = _heapId;
         c->FreePages = size == ChunkSize ? PagesPerChunk : 0;
         if (size == ChunkSize) _freeChunkBytes += (long)ChunkSize;
@@ -292,6 +315,7 @@ internal sealed unsafe class PageHeap
         _releasedBytes += (long)c->Size;
         NativeMemory.AlignedFree((void*)c->Base);
         NativeMemory.Free(c->PtrBits);
+        NativeMemory.Free(c->Cards);
         NativeMemory.Free(c);
     }
 

@@ -67,6 +67,11 @@ internal unsafe struct Slab
     public byte SizeClass;
     public SlabState State;
     public SlabKind Kind;
+    /// <summary>
+    /// A generational heap's collected slab holding old objects (survivors, marked): the write
+    /// barrier marks cards only for stores into such slabs. Set by the sweep, false when fresh.
+    /// </summary>
+    public bool HasOld;
 
     // Read on free and on refill.
     /// <summary>The owning thread cache (its CacheBlock address) while Cached, else 0.</summary>
@@ -96,6 +101,7 @@ internal unsafe struct Slab
         NElems = (int)(((nuint)Pages << Arena.Pages.PageHeap.PageShift) / ElemSize);
         AllocCount = 0;
         FreeIndex = 0;
+        HasOld = false;
         AllocCache = 0;
         for (int w = 0; w < BitmapWords; w++) { AllocBits[w] = 0; RemoteBits[w] = 0; MarkBits[w] = 0; }
         int tail = NElems & 63;
@@ -169,5 +175,7 @@ internal unsafe struct Slab
         int set = 0;
         for (int w = 0; w < Words; w++) set += BitOperations.PopCount(AllocBits[w]);
         Debug.Assert(AllocCount == set - (Words * 64 - NElems), "AllocCount == popcount(AllocBits) - tail");
+        for (int w = 0; w < Words; w++)
+            Debug.Assert((MarkBits[w] & ~AllocBits[w]) == 0, "only allocated objects are marked (sticky marks of a generational heap included)");
     }
 }

@@ -11,11 +11,15 @@ namespace Arena.Tests.Collector;
 /// </summary>
 public unsafe class MarkBitsKernelTests
 {
-    public static TheoryData<int> Widths() => new() { 0, 128, 256, 512 };
+    public static TheoryData<int, bool> Widths() => new()
+    {
+        { 0, false }, { 128, false }, { 256, false }, { 512, false },
+        { 0, true }, { 128, true }, { 256, true }, { 512, true },
+    };
 
     [Theory]
     [MemberData(nameof(Widths))]
-    public void Width_matches_the_scalar_reference_on_random_bitmaps(int width)
+    public void Width_matches_the_scalar_reference_on_random_bitmaps(int width, bool keepMarks)
     {
         const int seed = 20261126;
         var rng = new Random(seed);
@@ -33,24 +37,27 @@ public unsafe class MarkBitsKernelTests
             }
             var refAlloc = (ulong[])alloc.Clone();
             var refMark = (ulong[])mark.Clone();
+            var original = (ulong[])mark.Clone();
             int expected;
-            fixed (ulong* a = refAlloc, m = refMark) expected = MarkBitsKernel.SweepScalar(a, m, words);
+            fixed (ulong* a = refAlloc, m = refMark) expected = MarkBitsKernel.SweepScalar(a, m, words, keepMarks);
             Assert.Equal(mark.Sum(w => BitOperations.PopCount(w)), expected);
             int live;
             fixed (ulong* a = alloc, m = mark)
             {
                 live = width switch
                 {
-                    512 => MarkBitsKernel.Sweep512(a, m, words),
-                    256 => MarkBitsKernel.Sweep256(a, m, words),
-                    128 => MarkBitsKernel.Sweep128(a, m, words),
-                    _ => MarkBitsKernel.Sweep(a, m, words),
+                    512 => MarkBitsKernel.Sweep512(a, m, words, keepMarks),
+                    256 => MarkBitsKernel.Sweep256(a, m, words, keepMarks),
+                    128 => MarkBitsKernel.Sweep128(a, m, words, keepMarks),
+                    _ => MarkBitsKernel.Sweep(a, m, words, keepMarks),
                 };
             }
             Assert.True(expected == live, $"seed {seed}, trial {trial}, width {width}: live {live} != {expected}");
             Assert.Equal(refAlloc, alloc);
             Assert.Equal(refMark, mark);
-            Assert.All(mark, w => Assert.Equal(0UL, w));
+            Assert.Equal(original, alloc);
+            if (keepMarks) Assert.Equal(original, mark);
+            else Assert.All(mark, w => Assert.Equal(0UL, w));
         }
     }
 

@@ -27,10 +27,29 @@ public unsafe class ModelTests
         Run(heap, seed, operations, checkCounts: true);
     }
 
-    [Fact]
-    public void Several_mutator_threads_with_their_own_graphs_and_one_collecting()
+    /// <summary>
+    /// The same on a generational heap, with minor cycles as often as full ones. After a minor
+    /// cycle the heap holds at least the reachable objects and at most the old ones and what
+    /// they or the roots reach; after a full one, exactly the reachable ones.
+    /// </summary>
+    [Theory]
+    [InlineData(11, 250_000)]
+    [InlineData(12, 250_000)]
+    [InlineData(13, 250_000)]
+    public void Random_operations_on_a_generational_heap_agree_with_the_model(int seed, int operations)
     {
-        using var heap = new Heap();
+        using var heap = new Heap(new HeapOptions { Generational = true });
+        using var _ = heap.Scope();
+        Run(heap, seed, operations, checkCounts: true, generational: true);
+        Assert.True(heap.GetStats().NumMinorGC > 100, $"only {heap.GetStats().NumMinorGC} minor cycles ran");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Several_mutator_threads_with_their_own_graphs_and_one_collecting(bool generational)
+    {
+        using var heap = new Heap(new HeapOptions { Generational = generational });
         const int threads = 3;
         var errors = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
         var ts = Enumerable.Range(0, threads).Select(t => new Thread(() =>
@@ -38,7 +57,7 @@ public unsafe class ModelTests
             try
             {
                 using var m = heap.Scope();
-                Run(heap, 100 + t, 60_000, checkCounts: false);
+                Run(heap, 100 + t, 60_000, checkCounts: false, generational);
             }
             catch (Exception e) { errors.Enqueue(e); }
         })).ToArray();
@@ -55,7 +74,7 @@ public unsafe class ModelTests
     /// is compared with the model after each collection (only right when no other thread
     /// allocates). Ends with every root dropped.
     /// </summary>
-    private static void Run(Heap heap, int seed, int operations, bool checkCounts)
+    private static void Run(Heap heap, int seed, int operations, bool checkCounts, bool generational = false)
     {
         var rng = new Random(seed);
         var reachable = new List<Obj>();      // reachable from roots at the last collection, or since linked
@@ -63,6 +82,10 @@ public unsafe class ModelTests
         var roots = new List<(Obj Obj, Root<GcNode> Root)>();
         long nextId = 1;
         long lastGc = heap.GetStats().NumGC;
+        long lastFull = lastGc - heap.GetStats().NumMinorGC;
+        // Generational: every object a minor cycle may have kept (old ones, dead or not, and
+        // what they reach). Only full cycles free old objects.
+        var mayHold = new List<Obj>();
 
         List<Obj> Known() => fresh.Count == 0 ? reachable : [.. reachable, .. fresh];
 
@@ -85,10 +108,20 @@ public unsafe class ModelTests
                 if ((o.Left?.Ptr ?? Ptr<GcNode>.Null) != n.Left || (o.Right?.Ptr ?? Ptr<GcNode>.Null) != n.Right)
                     Assert.Fail($"seed {seed}, {when}: object {o.Id} lost a pointer");
             }
+            HeapStats stats = heap.GetStats();
+            bool full = stats.NumGC - stats.NumMinorGC != lastFull;
+            lastFull = stats.NumGC - stats.NumMinorGC;
+            if (!generational || full) mayHold = [.. live];
+            else mayHold = Reach([.. roots.Select(r => r.Obj), .. mayHold]);
             if (checkCounts)
             {
-                long objects = heap.GetStats().HeapObjects;
-                if (objects != live.Count) Assert.Fail($"seed {seed}, {when}: heap holds {objects} objects, the model reaches {live.Count}");
+                long objects = stats.HeapObjects;
+                if (!generational || full)
+                {
+                    if (objects != live.Count) Assert.Fail($"seed {seed}, {when}: heap holds {objects} objects, the model reaches {live.Count}");
+                }
+                else if (objects < live.Count || objects > mayHold.Count)
+                    Assert.Fail($"seed {seed}, {when} (minor): heap holds {objects} objects, the model reaches {live.Count} and may hold {mayHold.Count}");
             }
             reachable = [.. live];
             fresh.Clear();
@@ -144,7 +177,9 @@ public unsafe class ModelTests
             }
             else
             {
-                heap.Collect();
+                // A generational heap gets minor cycles here as often as full ones.
+                if (generational && rng.Next(2) == 0) heap.CollectMinor();
+                else heap.Collect();
                 lastGc = heap.GetStats().NumGC;
                 Verify($"op {op} (collect)");
             }

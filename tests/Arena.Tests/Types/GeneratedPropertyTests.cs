@@ -74,7 +74,7 @@ public unsafe class GeneratedPropertyTests
             Assert.Empty(calls);
             Assert.False(WriteBarrier.IsMarking);
 
-            WriteBarrier.s_marking = true;
+            WriteBarrier.SetMarking(true);
             Assert.True(WriteBarrier.IsMarking);
             node.Left = second;
             node.Right = first;
@@ -84,7 +84,7 @@ public unsafe class GeneratedPropertyTests
         }
         finally
         {
-            WriteBarrier.s_marking = false;
+            WriteBarrier.SetMarking(false);
             WriteBarrier.s_shade = null;
         }
         node.Left = first;
@@ -98,12 +98,12 @@ public unsafe class GeneratedPropertyTests
         var slot = Ptr<Node>.Null;
         try
         {
-            WriteBarrier.s_marking = true;
+            WriteBarrier.SetMarking(true);
             WriteBarrier.Write(ref slot, new Ptr<Node>((Node*)0x4000));
         }
         finally
         {
-            WriteBarrier.s_marking = false;
+            WriteBarrier.SetMarking(false);
         }
         Assert.Equal(0x4000, slot.Address);
     }

@@ -1,0 +1,295 @@
+using Arena.Pages;
+
+namespace Arena.Tests.Collector;
+
+/// <summary>
+/// Generational mode (HeapOptions.Generational): minor cycles keep old objects without tracing
+/// them, find the young objects that old ones point to through the cards the write barrier
+/// sets, and free the unreachable young ones; full cycles free everything unreachable.
+/// </summary>
+public unsafe class GenerationalTests
+{
+    private static Heap NewHeap() => new(new HeapOptions { Generational = true });
+
+    private static Ptr<GcNode> NewNode(Heap heap, long id)
+    {
+        Ptr<GcNode> n = heap.New<GcNode>();
+        n.Value.Id = id;
+        n.Value.Canary = Canary(id);
+        return n;
+    }
+
+    private static long Canary(long id) => id * unchecked((long)0x9E3779B97F4A7C15UL) ^ 0x5bd1e995;
+
+    private static void AssertNode(Ptr<GcNode> n, long id)
+    {
+        Assert.False(n.IsNull);
+        Assert.Equal(id, n.Value.Id);
+        Assert.Equal(Canary(id), n.Value.Canary);
+    }
+
+    /// <summary>Allocates <paramref name="count"/> garbage nodes: they reuse any freed slot of the class and overwrite it.</summary>
+    private static void Churn(Heap heap, int count)
+    {
+        for (int i = 0; i < count; i++) NewNode(heap, -1);
+    }
+
+    [Fact]
+    public void An_old_object_keeps_a_young_child_stored_through_its_property()
+    {
+        using var heap = NewHeap();
+        using var _ = heap.Scope();
+        using Root<GcNode> root = heap.Root(NewNode(heap, 1));
+        heap.Collect();                                   // the parent is old from now on
+        root.Target.Value.Left = NewNode(heap, 2);        // the barrier sets the parent's card
+        root.Target.Value.Left.Value.Right = NewNode(heap, 3);   // young to young: found by tracing
+        heap.CollectMinor();
+
+        HeapStats s = heap.GetStats();
+        Assert.Equal(1, s.NumMinorGC);
+        Assert.Equal(3, s.HeapObjects);
+        Churn(heap, 20_000);
+        AssertNode(root.Target, 1);
+        AssertNode(root.Target.Value.Left, 2);
+        AssertNode(root.Target.Value.Left.Value.Right, 3);
+    }
+
+    [Fact]
+    public void A_minor_cycle_does_not_trace_old_objects_so_a_store_past_the_barrier_is_missed()
+    {
+        // The contract's other side: minor cycles depend on the barrier. Writing the field
+        // through a raw pointer skips it, and the young child is freed although reachable.
+        using var heap = NewHeap();
+        using var _ = heap.Scope();
+        using Root<GcNode> root = heap.Root(NewNode(heap, 1));
+        heap.Collect();
+        Ptr<GcNode> child = NewNode(heap, 2);
+        *(Ptr<GcNode>*)root.Target.Pointer = child;       // GcNode's first field is _left
+        Assert.Equal(child, root.Target.Value.Left);
+        heap.CollectMinor();
+        Assert.Equal(1, heap.GetStats().HeapObjects);
+
+        // A full collection traces the old parent again and skips the freed slot it points to.
+        *(Ptr<GcNode>*)root.Target.Pointer = Ptr<GcNode>.Null;
+        heap.Collect();
+        Assert.Equal(1, heap.GetStats().HeapObjects);
+        AssertNode(root.Target, 1);
+    }
+
+    [Fact]
+    public void Young_garbage_is_freed_by_a_minor_cycle_and_old_garbage_by_a_full_one()
+    {
+        using var heap = NewHeap();
+        using var _ = heap.Scope();
+        var root = heap.Root(NewNode(heap, 0));
+        for (int i = 1; i < 100; i++)
+        {
+            Ptr<GcNode> n = NewNode(heap, i);
+            n.Value.Left = root.Target;
+            root.Target = n;
+        }
+        heap.Collect();
+        Assert.Equal(100, heap.GetStats().HeapObjects);
+        Churn(heap, 1000);
+        root.Dispose();                                   // the 100 old objects die
+
+        heap.CollectMinor();
+        HeapStats minor = heap.GetStats();
+        Assert.Equal(1, minor.NumMinorGC);
+        Assert.Equal(100, minor.HeapObjects);             // young garbage gone, old garbage kept
+        Assert.Equal(100 * 32, minor.HeapLive);
+
+        heap.Collect();
+        HeapStats full = heap.GetStats();
+        Assert.Equal(1, full.NumMinorGC);
+        Assert.Equal(0, full.HeapObjects);
+        Assert.Equal(0, full.HeapLive);
+    }
+
+    [Fact]
+    public void Cards_work_in_large_objects_and_past_the_first_chunk_of_a_huge_one()
+    {
+        using var heap = NewHeap();
+        using var _ = heap.Scope();
+        using Root<GcBig> big = heap.Root(heap.New<GcBig>());            // 40 KiB: a large object
+        const int length = 200_000;                                      // 6.4 MB: a huge chunk of its own
+        using Root<GcNode> array = heap.Root(heap.NewArray<GcNode>(length));
+        heap.Collect();
+
+        big.Target.Value.Tail = NewNode(heap, 1);
+        array.Target[length - 7].Value.Right = NewNode(heap, 2);         // past the first 4 MiB
+        array.Target[3].Value.Left = NewNode(heap, 3);
+        heap.CollectMinor();
+
+        Assert.Equal(5, heap.GetStats().HeapObjects);
+        Churn(heap, 20_000);
+        AssertNode(big.Target.Value.Tail, 1);
+        AssertNode(array.Target[length - 7].Value.Right, 2);
+        AssertNode(array.Target[3].Value.Left, 3);
+    }
+
+    [Fact]
+    public void Every_card_is_clear_after_a_cycle()
+    {
+        using var heap = NewHeap();
+        using var _ = heap.Scope();
+        using Root<GcNode> root = heap.Root(NewNode(heap, 0));
+        for (int i = 1; i < 5000; i++)
+        {
+            Ptr<GcNode> n = NewNode(heap, i);
+            n.Value.Left = root.Target;
+            root.Target = n;
+        }
+        heap.Collect();
+        for (Ptr<GcNode> n = root.Target; !n.IsNull; n = n.Value.Left) n.Value.Right = NewNode(heap, -2);
+        Assert.True(DirtyCards(heap) > 0);
+        heap.CollectMinor();
+        Assert.Equal(0, DirtyCards(heap));
+        Assert.Equal(10_000, heap.GetStats().HeapObjects);
+    }
+
+    private static int DirtyCards(Heap heap)
+    {
+        nint[] chunks = new nint[4];
+        int n = heap.Pages.CopyChunks(ref chunks), dirty = 0;
+        for (int i = 0; i < n; i++)
+        {
+            Chunk* c = (Chunk*)chunks[i];
+            for (nuint k = 0; k < c->Size >> PageHeap.CardShift; k++) dirty += c->Cards[k];
+        }
+        return dirty;
+    }
+
+    [Fact]
+    public void Paced_cycles_are_minor_until_the_old_objects_grow_by_GCPercent()
+    {
+        using var heap = NewHeap();
+        using var _ = heap.Scope();
+        using Root<GcNode> root = heap.Root(NewNode(heap, 0));
+        Ptr<GcNode> tail = root.Target;
+        long id = 1;
+        for (int round = 0; round < 60; round++)
+        {
+            for (int i = 0; i < 20_000; i++)                 // 640 KB a round that stays
+            {
+                Ptr<GcNode> n = NewNode(heap, id++);
+                tail.Value.Left = n;                         // old tail to young node: a card
+                tail = n;
+            }
+            Churn(heap, 100_000);                            // 3.2 MB a round that dies
+            heap.Safepoint();
+        }
+        HeapStats s = heap.GetStats();
+        long full = s.NumGC - s.NumMinorGC;
+        Assert.True(s.NumMinorGC >= 5, $"{s.NumMinorGC} minor cycles of {s.NumGC}");
+        Assert.True(full >= 2, $"{full} full cycles of {s.NumGC}: the old objects grew 38 MB");
+        long count = 0;
+        for (Ptr<GcNode> n = root.Target; !n.IsNull; n = n.Value.Left) AssertNode(n, count++);
+        Assert.Equal(id, count);
+        heap.Collect();
+        Assert.Equal(id, heap.GetStats().HeapObjects);
+    }
+
+    [Fact]
+    public void A_copy_outside_the_heap_takes_stores_while_a_generational_heap_exists()
+    {
+        using var heap = NewHeap();
+        Assert.NotEqual(0, WriteBarrier.s_mode & WriteBarrier.ModeCards);
+        var onStack = new GcNode();
+        var managed = new GcNode[1];
+        var target = new Ptr<GcNode>((GcNode*)0x1000);
+        onStack.Left = target;
+        managed[0].Right = target;
+        Assert.Equal(target, onStack.Left);
+        Assert.Equal(target, managed[0].Right);
+    }
+
+    [Fact]
+    public void Stores_into_manual_objects_need_no_card_since_those_are_roots()
+    {
+        using var heap = NewHeap();
+        using var _ = heap.Scope();
+        Ptr<GcNode> manual = heap.Alloc<GcNode>();
+        heap.Collect();
+        manual.Value.Left = NewNode(heap, 1);
+        heap.CollectMinor();
+        Assert.Equal(0, DirtyCards(heap));
+        Churn(heap, 20_000);
+        AssertNode(manual.Value.Left, 1);
+        heap.Free(manual);
+    }
+}
+
+/// <summary>
+/// Generational mode under threads: each mutator grows a rooted list whose old tail takes young
+/// nodes (card marks from several threads into shared card lines) while churning garbage, and a
+/// non-mutator thread asks for minor and full collections in turn. Every list keeps every node.
+/// </summary>
+public unsafe class GenerationalStressTests
+{
+    [Fact]
+    public void Mutators_growing_old_lists_keep_every_node_across_minor_and_full_cycles()
+    {
+        using var heap = new Heap(new HeapOptions { Generational = true, MarkWorkers = 2 });
+        const int Threads = 3, Rounds = 1500;
+        int done = 0;
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var lengths = new long[Threads];
+        var roots = new Root<GcNode>[Threads];
+        var mutators = Enumerable.Range(0, Threads).Select(t => new Thread(() =>
+        {
+            var rng = new Random(1000 + t);
+            using (heap.Scope())
+            {
+                Ptr<GcNode> head = heap.New<GcNode>();
+                head.Value.Id = t;
+                roots[t] = heap.Root(head);
+                Ptr<GcNode> tail = head;
+                long length = 1;
+                for (int r = 0; r < Rounds; r++)
+                {
+                    int grow = rng.Next(50, 400);
+                    for (int i = 0; i < grow; i++)
+                    {
+                        Ptr<GcNode> n = heap.New<GcNode>();
+                        n.Value.Id = t;
+                        n.Value.Canary = length++;
+                        tail.Value.Left = n;
+                        tail = n;
+                        for (int g = rng.Next(0, 6); g > 0; g--) heap.New<GcNode>().Value.Canary = -1;
+                    }
+                    heap.Safepoint();                         // tail is reachable from the root
+                }
+                lengths[t] = length;
+            }
+            Interlocked.Increment(ref done);
+        })).ToList();
+        mutators.ForEach(m => m.Start());
+        long requests = 0;
+        while (Volatile.Read(ref done) < Threads)
+        {
+            if (requests++ % 2 == 0) heap.CollectMinor(); else heap.Collect();
+            Thread.Sleep(1);
+        }
+        mutators.ForEach(m => m.Join());
+        HeapStats s = heap.GetStats();
+        Assert.True(s.NumMinorGC >= 5 && s.NumGC - s.NumMinorGC >= 5, $"{s.NumMinorGC} minor of {s.NumGC} cycles");
+        heap.Collect();
+        long total = 0;
+        for (int t = 0; t < Threads; t++)
+        {
+            long k = 0;
+            for (Ptr<GcNode> n = roots[t].Target; !n.IsNull; n = n.Value.Left, k++)
+            {
+                if (n.Value.Id != t || n.Value.Canary != k) errors.Enqueue($"thread {t}: node {k} damaged");
+            }
+            if (k != lengths[t]) errors.Enqueue($"thread {t}: {k} nodes, {lengths[t]} made");
+            total += k;
+        }
+        Assert.True(errors.IsEmpty, string.Join("\n", errors.Take(10)));
+        Assert.Equal(total, heap.GetStats().HeapObjects);
+        foreach (Root<GcNode> r in roots) r.Dispose();
+        heap.Collect();
+        Assert.Equal(0, heap.GetStats().HeapObjects);
+    }
+}
