@@ -449,7 +449,7 @@ internal sealed unsafe class Collector
         double sinceStart = Stopwatch.GetElapsedTime(_createdTimestamp).TotalSeconds;
         double cpu = _gcTicks / (double)Math.Max(1, Stopwatch.GetTimestamp() - _createdTimestamp) * 100;
         Console.Error.WriteLine(FormattableString.Invariant(
-            $"gc {_numGC} @{sinceStart:F3}s {cpu:F0}%: {Stopwatch.GetElapsedTime(start, markEnd).TotalMilliseconds:F3}+{Stopwatch.GetElapsedTime(markEnd, end).TotalMilliseconds:F3} ms clock, {before >> 20}->{_markedBytes >> 20} MB, {_nextGC >> 20} MB goal, {_workers} P{(full ? "" : " (minor)")}"));
+            $"gc {_numGC} @{sinceStart:F3}s {cpu:F0}%: {Stopwatch.GetElapsedTime(start, markEnd).TotalMilliseconds:F3}+{Stopwatch.GetElapsedTime(markEnd, end).TotalMilliseconds:F3} ms clock, {before >> 20}->{Volatile.Read(ref _heapLive) >> 20} MB, {_nextGC >> 20} MB goal, {_workers} P{(full ? "" : " (minor)")}"));
     }
 
     // ---- generations ------------------------------------------------------------------
