@@ -23,6 +23,7 @@ public static class Categories
     public const string AllocFree = "AllocFree";
     public const string AllocFreeTwoThreads = "AllocFreeTwoThreads";
     public const string Collector = "Collector";
+    public const string WriteBarrier = "WriteBarrier";
     public const string Scopes = "Scopes";
     public const string BinaryTrees = "BinaryTrees";
 }

@@ -4,7 +4,7 @@ namespace Arena.Benchmarks.BinaryTrees;
 
 /// <summary>
 /// The Benchmarks Game's binary-trees: managed class nodes (single-threaded and parallel)
-/// against Arena with one scope per tree. Each benchmark returns the output text, which
+/// against Arena with one scope per tree, and against Arena's collector (plain and generational). Each benchmark returns the output text, which
 /// the unit tests check against the expected files.
 /// </summary>
 [Config(typeof(BenchConfig))]
@@ -27,4 +27,10 @@ public class BinaryTreesBenchmarks
 
     [Benchmark]
     public string ArenaScopePerTreeSingleThreaded() => ArenaBinaryTrees.RunSingleThreaded(MaxDepth);
+
+    [Benchmark]
+    public string ArenaCollector() => ArenaGcBinaryTrees.Run(MaxDepth);
+
+    [Benchmark]
+    public string ArenaGenerationalCollector() => ArenaGcBinaryTrees.RunGenerational(MaxDepth);
 }
