@@ -29,9 +29,11 @@ namespace Arena;
 
 /// <summary>
 /// Pointer stores into arena objects. Go: the write barrier (mbarrier.go). Generated
-/// properties of <see cref="ArenaTypeAttribute"/> structs call <see cref="Write{T}"/>; a store
-/// that bypasses it (an assignment to the field itself) may hide a live object from a
-/// collection that is marking.
+/// properties of <see cref="ArenaTypeAttribute"/> structs call <see cref="Write{T}"/>. A store
+/// that bypasses it (an assignment to the field itself, a raw pointer write, a whole-struct
+/// copy) may hide a live object from a collection that is marking, and on a generational heap
+/// (<see cref="HeapOptions.Generational"/>) hides a young target of an old object from minor
+/// collections, which then free it.
 /// </summary>
 public static unsafe class WriteBarrier
 {
