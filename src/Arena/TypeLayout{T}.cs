@@ -60,12 +60,22 @@ internal static unsafe class CollectedLayout<T> where T : unmanaged, IArenaType<
     public static readonly int CollectedSlabClass = SlabClass.Of(TypeLayout<T>.SizeClass, PointerMap.Length > 0 ? SlabKind.CollectedScan : SlabKind.Collected);
     public static readonly bool IsScanned = PointerMap.Length > 0;
 
+    /// <summary>The pointer map as one word when it fits (objects of at most 64 words), else 0.</summary>
+    private static readonly ulong s_oneWordMap = PointerMap.Length == 1 && (sizeof(T) + 7) / 8 <= 64 ? PointerMap[0] : 0;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void WritePointerBits(T* p) => HeapBits.Write((nuint)p, PointerMap, (sizeof(T) + 7) / 8, 1);
 
-    /// <summary>As <see cref="WritePointerBits(T*)"/>, with the chunk already known (the fast path has it).</summary>
+    /// <summary>
+    /// As <see cref="WritePointerBits(T*)"/>, with the chunk already known (the fast path has
+    /// it). A one-word map is a static readonly the JIT folds into a constant.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void WritePointerBits(Pages.Chunk* chunk, T* p) => HeapBits.WriteObject(chunk, (nuint)p, PointerMap, sizeof(T));
+    public static void WritePointerBits(Pages.Chunk* chunk, T* p)
+    {
+        if (s_oneWordMap != 0) HeapBits.WriteSmall(chunk->PtrBits, ((nuint)p - chunk->Base) >> 3, (sizeof(T) + 7) / 8, s_oneWordMap);
+        else HeapBits.WriteObject(chunk, (nuint)p, PointerMap, sizeof(T));
+    }
 
     private static ulong[] Trim(ReadOnlySpan<ulong> map)
     {
