@@ -11,10 +11,11 @@
 //   1. Read s_mode, a plain static byte. While no marking runs, no heap is checked
 //      and no heap is generational it is 0, the branch is always predicted, and
 //      the store is one move.
-//   2. With only Cards set (a generational heap exists): store, then set the card
-//      byte of the slot's chunk (two loads of the address map, one of the chunk),
-//      inline. Minor collections scan the old objects under dirty cards, as .NET's
-//      GC does with its card table.
+//   2. With only Cards set (a generational heap exists): store, then, inline, find
+//      the slot's chunk (two loads of the address map); if the chunk holds old
+//      objects, find the slot's slab; if that holds old objects, set the card byte
+//      of the slot. Minor collections scan the old objects under dirty cards, as
+//      .NET's GC does with its card table.
 //   3. Otherwise (marking or checking) a NoInlining slow path hands the old and new
 //      targets to the collector's hook (s_shade), checks the target, then stores.
 // s_mode only changes with no mutator inside a store of a heap the change
@@ -148,7 +149,7 @@ public static unsafe class WriteBarrier
     internal static void MarkCard(nuint slot)
     {
         Chunk* c = AddressMap.Lookup(slot);
-        if (c == null) return;
+        if (c == null || !c->HasOld) return;
         // Only slabs holding old objects need cards: a store into a young object is found by
         // tracing it. This also keeps the card table's cache lines, which the slabs of several
         // threads share, out of the common case (initialising fresh objects): writing them

@@ -145,6 +145,7 @@ internal sealed unsafe class Central
                 freed += s->AllocCount - live;
                 s->AllocCount = live;
                 s->HasOld = keepMarks && live > 0;
+                if (s->HasOld) s->Chunk->HasOld = true;
                 Classify(s);
             }
             return freed;

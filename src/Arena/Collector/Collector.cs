@@ -552,13 +552,17 @@ internal sealed unsafe class Collector
         }
     }
 
-    /// <summary>Clears the cards of this heap's chunks (every cycle of a generational heap ends with none dirty).</summary>
+    /// <summary>
+    /// Clears the cards of this heap's chunks (every cycle of a generational heap ends with none
+    /// dirty) and their HasOld flags, which the sweep then sets again where old objects stay.
+    /// </summary>
     private void ClearCards(int chunks)
     {
         for (int i = 0; i < chunks; i++)
         {
             Chunk* c = (Chunk*)_chunks[i];
             new Span<byte>(c->Cards, checked((int)(c->Size >> PageHeap.CardShift))).Clear();
+            c->HasOld = false;
         }
     }
 
@@ -894,7 +898,7 @@ internal sealed unsafe class Collector
                 if (!SlabClass.IsCollected(s->Kind)) continue;
                 if ((s->MarkBits[0] & 1) != 0)
                 {
-                    if (_generational) s->HasOld = true;         // a generational heap keeps the mark: old
+                    if (_generational) s->HasOld = s->Chunk->HasOld = true;   // a generational heap keeps the mark: old
                     else s->MarkBits[0] = 0;
                     continue;
                 }

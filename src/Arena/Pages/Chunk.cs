@@ -28,6 +28,11 @@ internal unsafe struct Chunk
     /// </summary>
     public bool ReleasePending;
     /// <summary>
+    /// A generational heap's chunk holding a slab with old objects (Slab.HasOld), set by the
+    /// sweep: the write barrier looks no further for a store into any other chunk.
+    /// </summary>
+    public bool HasOld;
+    /// <summary>
     /// One bit per 8-byte word of the chunk: 1 where a traced object holds a pointer
     /// (Go: heap bits). Written when a traced object is allocated, read when it is scanned.
     /// </summary>
