@@ -238,7 +238,8 @@ public sealed unsafe partial class Heap : IDisposable
             {
                 s->AllocCache = (bits >> tz) >> 1;
                 s->FreeIndex = next;
-                s->AllocBits[idx >> 6] |= 1UL << idx;
+                // A collected slab's bits wait for FoldAllocated (Slab.cs): no free needs them.
+                if (!SlabClass.IsCollectedClass(slabClass)) s->AllocBits[idx >> 6] |= 1UL << idx;
                 s->AllocCount++;
                 cache.Block->Mallocs[s->SizeClass]++;
                 return (void*)(s->Base + (nuint)idx * s->ElemSize);
@@ -262,6 +263,7 @@ public sealed unsafe partial class Heap : IDisposable
             int idx = s->TakeNext();
             if (idx < 0 && s->MergeRemoteFrees() >= 0 && s->NElems - s->AllocCount >= Math.Max(1, s->NElems / 4))
             {
+                if (SlabClass.IsCollected(kind)) s->FoldAllocated();
                 s->FreeIndex = 0;             // enough came back: rescan this slab
                 s->RefillCache();
                 idx = s->TakeNext();

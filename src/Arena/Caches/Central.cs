@@ -64,6 +64,7 @@ internal sealed unsafe class Central
     /// <summary>Takes back a slab its owner is done with (exhausted, or the thread ended).</summary>
     public void Release(Slab* s)
     {
+        if (SlabClass.IsCollected(_kind)) s->FoldAllocated();
         lock (_lock)
         {
             s->Owner = 0;

@@ -7,7 +7,12 @@
 // Bits
 //   AllocBits   1 = allocated. Set by the owning thread on allocation, cleared
 //               by the owner on free. Bits past NElems are set for good, so a
-//               search never finds them.
+//               search never finds them. A collected slab's fast path does not
+//               set them (Go: mspan.isFree, "objects below freeindex are
+//               allocated"): while such a slab is cached, every object below
+//               FreeIndex is allocated whatever its bit says, and FoldAllocated
+//               writes that into the bits when the slab leaves its cache (a
+//               collection flushes every cache before it reads them).
 //   AllocCache  ~AllocBits shifted so that bit 0 is the object at FreeIndex:
 //               a 1 is a free object. Searched with a trailing-zero count.
 //               Go: mspan.allocCache.
@@ -19,7 +24,8 @@
 //   MarkBits    room for the collector (Go: gcmarkBits).
 //
 // Invariants
-//   AllocCount == popcount(AllocBits) - (64·words - NElems)        (owned or under lock)
+//   AllocCount == popcount(AllocBits) - (64·words - NElems)        (under lock; owned
+//                 and not collected; owned and collected, after FoldAllocated)
 //   AllocCache >> k & 1 == 1  ⇒  object FreeIndex + k is free
 //   every page of the run maps to this descriptor in the chunk's page map
 //
@@ -107,6 +113,19 @@ internal unsafe struct Slab
         int tail = NElems & 63;
         if (tail != 0) AllocBits[NElems >> 6] = ~0UL << tail;
         RefillCache();
+    }
+
+    /// <summary>
+    /// Sets the alloc bits of every object below FreeIndex: a collected slab's fast path hands
+    /// objects out without setting them (see the top of this file). Called when a collected slab
+    /// leaves its cache and before it is rescanned from index 0; setting bits already set
+    /// changes nothing. Never for a manual slab: objects below FreeIndex may have been freed.
+    /// </summary>
+    public void FoldAllocated()
+    {
+        int full = FreeIndex >> 6;
+        for (int w = 0; w < full; w++) AllocBits[w] = ulong.MaxValue;
+        if ((FreeIndex & 63) != 0) AllocBits[full] |= (1UL << (FreeIndex & 63)) - 1;
     }
 
     /// <summary>Index of the object at <paramref name="address"/> (which must lie in the slab). Go: objIndex.</summary>

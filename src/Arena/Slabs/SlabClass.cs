@@ -36,5 +36,9 @@ internal static class SlabClass
 
     public static bool IsCollected(SlabKind kind) => kind >= SlabKind.Collected;
 
+    /// <summary>Whether <paramref name="slabClass"/> holds collected objects (a JIT constant for a constant class).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsCollectedClass(int slabClass) => slabClass >= (int)SlabKind.Collected * SizeClassTable.Count;
+
     public static bool IsScanned(SlabKind kind) => kind is SlabKind.ManualScan or SlabKind.CollectedScan;
 }

@@ -33,6 +33,32 @@ public unsafe class SlabTests
         s->AssertValid();
     });
 
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(1, 63)]
+    [InlineData(1, 64)]
+    [InlineData(1, 700)]
+    [InlineData(3, 341)]  // a partial last word, every object handed out
+    public void FoldAllocated_sets_exactly_the_bits_below_FreeIndex(int sizeClass, int handedOut) => WithSlab(sizeClass, p =>
+    {
+        // A collected slab's fast path hands objects out by FreeIndex without setting their
+        // bits; objects a sweep left alive have their bits set anywhere in the slab.
+        Slab* s = (Slab*)p;
+        var rng = new Random(handedOut);
+        var survivors = new HashSet<int>();
+        for (int i = 0; i < s->NElems; i++)
+            if (rng.Next(4) == 0) { survivors.Add(i); s->AllocBits[i >> 6] |= 1UL << i; }
+        s->FreeIndex = handedOut;
+        s->FoldAllocated();
+        for (int i = 0; i < s->NElems; i++)
+        {
+            bool set = (s->AllocBits[i >> 6] & (1UL << i)) != 0;
+            Assert.True(set == (i < handedOut || survivors.Contains(i)), $"object {i}: bit {set}, FreeIndex {handedOut}");
+        }
+        int tail = s->NElems & 63;
+        if (tail != 0) Assert.Equal(~0UL << tail, s->AllocBits[s->NElems >> 6] & (~0UL << tail));   // past NElems: still set
+    });
+
     [Fact]
     public void After_frees_a_rescan_finds_exactly_the_freed_objects() => WithSlab(2, p =>
     {
