@@ -238,10 +238,14 @@ public sealed unsafe partial class Heap : IDisposable
             {
                 s->AllocCache = (bits >> tz) >> 1;
                 s->FreeIndex = next;
-                // A collected slab's bits wait for FoldAllocated (Slab.cs): no free needs them.
-                if (!SlabClass.IsCollectedClass(slabClass)) s->AllocBits[idx >> 6] |= 1UL << idx;
+                // A collected slab's bits wait for FoldAllocated (Slab.cs), and its allocations
+                // are counted when it leaves the cache (CacheBlock.CollectedMallocs).
+                if (!SlabClass.IsCollectedClass(slabClass))
+                {
+                    s->AllocBits[idx >> 6] |= 1UL << idx;
+                    cache.Block->Mallocs[s->SizeClass]++;
+                }
                 s->AllocCount++;
-                cache.Block->Mallocs[s->SizeClass]++;
                 return (void*)(s->Base + (nuint)idx * s->ElemSize);
             }
         }
@@ -270,7 +274,7 @@ public sealed unsafe partial class Heap : IDisposable
             }
             if (idx >= 0)
             {
-                b->Mallocs[sizeClass]++;
+                if (!SlabClass.IsCollected(kind)) b->Mallocs[sizeClass]++;
                 return (void*)(s->Base + (nuint)idx * s->ElemSize);
             }
             b->Current[slabClass] = (long)ThreadCache.EmptySlab;
@@ -280,7 +284,7 @@ public sealed unsafe partial class Heap : IDisposable
         b->Current[slabClass] = (long)s;
         if (SlabClass.IsCollected(kind)) Collector.OnCollectedSlabAcquired(s);
         int taken = s->TakeNext();
-        b->Mallocs[sizeClass]++;
+        if (!SlabClass.IsCollected(kind)) b->Mallocs[sizeClass]++;
         return (void*)(s->Base + (nuint)taken * s->ElemSize);
     }
 
@@ -430,7 +434,7 @@ public sealed unsafe partial class Heap : IDisposable
             ReleaseCurrentSlabs(b, collectedOnly: false);
             for (int c = 1; c < SizeClassTable.Count; c++)
             {
-                _retired[2 * c] += b->Mallocs[c];
+                _retired[2 * c] += b->Mallocs[c] + b->CollectedMallocs[c];
                 _retired[2 * c + 1] += b->Frees[c];
             }
             if (b->Prev != null) b->Prev->Next = b->Next; else _caches = b->Next;
@@ -528,8 +532,14 @@ public sealed unsafe partial class Heap : IDisposable
             {
                 for (int c = 1; c < SizeClassTable.Count; c++)
                 {
-                    mallocs[c] += Volatile.Read(ref b->Mallocs[c]);
+                    mallocs[c] += Volatile.Read(ref b->Mallocs[c]) + Volatile.Read(ref b->CollectedMallocs[c]);
                     frees[c] += Volatile.Read(ref b->Frees[c]);
+                    // The collected slabs the cache holds count what they handed out since.
+                    for (SlabKind k = SlabKind.Collected; k <= SlabKind.CollectedScan; k++)
+                    {
+                        Slab* s = (Slab*)Volatile.Read(ref b->Current[SlabClass.Of(c, k)]);
+                        if (s != ThreadCache.EmptySlab) mallocs[c] += s->AllocCount - s->CountedAllocs;
+                    }
                 }
             }
         }

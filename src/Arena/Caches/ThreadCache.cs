@@ -28,8 +28,15 @@ internal unsafe struct CacheBlock
 {
     /// <summary>Current slab per slab class (Slab*); the sentinel when none. Go: mcache.alloc.</summary>
     public fixed long Current[SlabClass.Count];
-    /// <summary>Objects allocated per class by this thread.</summary>
+    /// <summary>Objects allocated per class by this thread from manual slabs.</summary>
     public fixed long Mallocs[SizeClassTable.Count];
+    /// <summary>
+    /// Objects allocated per class from collected slabs, counted when a slab leaves this cache
+    /// (Central.Release), not at each allocation (Go: mcache.refill's stats); the slabs the
+    /// cache holds now count AllocCount - CountedAllocs more. Written by the owning thread, or
+    /// by the collector while the owner cannot allocate collected objects.
+    /// </summary>
+    public fixed long CollectedMallocs[SizeClassTable.Count];
     /// <summary>Objects freed per class by this thread (whoever allocated them).</summary>
     public fixed long Frees[SizeClassTable.Count];
     public CacheBlock* Next;

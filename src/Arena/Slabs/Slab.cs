@@ -78,6 +78,8 @@ internal unsafe struct Slab
     /// barrier marks cards only for stores into such slabs. Set by the sweep, false when fresh.
     /// </summary>
     public bool HasOld;
+    /// <summary>AllocCount when the slab was last handed to a cache: a collected slab's allocations are counted from it when it leaves.</summary>
+    public int CountedAllocs;
 
     // Read on free and on refill.
     /// <summary>The owning thread cache (its CacheBlock address) while Cached, else 0.</summary>

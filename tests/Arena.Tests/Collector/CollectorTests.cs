@@ -36,6 +36,37 @@ public unsafe class CollectorTests
     }
 
     [Fact]
+    public void Collected_allocations_count_in_the_stats_before_any_collection()
+    {
+        // Collected slabs count their allocations when they leave a cache, and GetStats adds
+        // what the slabs a cache holds have handed out since.
+        using var heap = new Heap();
+        int sizeClass = Arena.SizeClasses.SizeClassTable.ForSize(32);
+        using (heap.Scope())
+        {
+            for (int i = 0; i < 1000; i++) NewNode(heap, i);
+            HeapStats mine = heap.GetStats();
+            Assert.Equal(1000, mine.Mallocs);
+            Assert.Equal(1000, mine.HeapObjects);
+            Assert.Equal(1000, mine.BySize[sizeClass].Mallocs);
+        }
+        var other = new Thread(() =>
+        {
+            using (heap.Scope())
+                for (int i = 0; i < 3000; i++) NewNode(heap, i);      // crosses slab refills
+        });
+        other.Start();
+        other.Join();
+        Assert.Equal(4000, heap.GetStats().Mallocs);
+        heap.Collect();                                             // nothing rooted: all freed
+        HeapStats after = heap.GetStats();
+        Assert.Equal(4000, after.Mallocs);
+        Assert.Equal(4000, after.Frees);
+        Assert.Equal(0, after.HeapObjects);
+        Assert.Equal(4000, after.BySize[sizeClass].Mallocs);
+    }
+
+    [Fact]
     public void Unreachable_objects_are_freed_and_rooted_ones_kept()
     {
         using var heap = new Heap();
