@@ -38,7 +38,7 @@ public sealed unsafe partial class Heap
             if (p != null)
             {
                 *p = default;
-                if (CollectedLayout<T>.IsScanned) CollectedLayout<T>.WritePointerBits(s->Chunk, p);
+                if (CollectedLayout<T>.IsScanned) CollectedLayout<T>.WritePointerBits(s, p);
                 return new Ptr<T>(p);
             }
         }
@@ -50,7 +50,11 @@ public sealed unsafe partial class Heap
     {
         T* p = (T*)AllocCollected(CollectedLayout<T>.CollectedSlabClass, TypeLayout<T>.Size, TypeLayout<T>.Alignment);
         *p = default;
-        if (CollectedLayout<T>.IsScanned) CollectedLayout<T>.WritePointerBits(p);
+        if (CollectedLayout<T>.IsScanned)
+        {
+            Arena.Pages.Chunk* c = Arena.Pages.AddressMap.Lookup((nuint)p);
+            CollectedLayout<T>.WritePointerBitsOrStamp(c->SlabOf((nuint)p), p);
+        }
         return new Ptr<T>(p);
     }
 
@@ -72,7 +76,13 @@ public sealed unsafe partial class Heap
         T* p = (T*)AllocCollected(slabClass, (nint)bytes, TypeLayout<T>.Alignment);
         new Span<byte>(p, checked((int)Math.Min(bytes, int.MaxValue))).Clear();
         if (bytes > int.MaxValue) System.Runtime.InteropServices.NativeMemory.Clear((byte*)p + int.MaxValue, (nuint)(bytes - int.MaxValue));
-        if (scan && length > 0) Arena.Collector.HeapBits.Write((nuint)p, CollectedLayout<T>.PointerMap, (TypeLayout<T>.Size + 7) / 8, length);
+        if (scan && length > 0)
+        {
+            Arena.Collector.HeapBits.Write((nuint)p, CollectedLayout<T>.PointerMap, (TypeLayout<T>.Size + 7) / 8, length);
+            // The array's bits are not any type's slot pattern: its slab is no longer stamped.
+            Arena.Pages.Chunk* c = Arena.Pages.AddressMap.Lookup((nuint)p);
+            c->SlabOf((nuint)p)->PtrStamp = 0;
+        }
         return new Ptr<T>(p);
     }
 

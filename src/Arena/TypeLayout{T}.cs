@@ -63,6 +63,64 @@ internal static unsafe class CollectedLayout<T> where T : unmanaged, IArenaType<
     /// <summary>The pointer map as one word when it fits (objects of at most 64 words), else 0.</summary>
     private static readonly ulong s_oneWordMap = PointerMap.Length == 1 && (sizeof(T) + 7) / 8 <= 64 ? PointerMap[0] : 0;
 
+    /// <summary>Words per slot of this type's size class.</summary>
+    private static readonly int s_slotWords = SizeClasses.SizeClassTable.ObjectSizes[TypeLayout<T>.SizeClass] / 8;
+
+    /// <summary>
+    /// Nonzero when whole slabs of this type can be stamped (Slab.PtrStamp): a one-word map and
+    /// slots that tile a bitmap word (8 to 512 bytes, a power of two), so that one pattern word
+    /// covers every slot.
+    /// </summary>
+    public static readonly int Stamp = s_oneWordMap != 0 && TypeLayout<T>.SizeClass != 0 && 64 % s_slotWords == 0 ? PtrStamps.Next() : 0;
+
+    /// <summary>The pointer bits of 64 / slot-words consecutive slots of this type: one bitmap word.</summary>
+    private static readonly ulong s_slabPattern = Stamp == 0 ? 0 : Pattern(s_oneWordMap, s_slotWords);
+
+    private static ulong Pattern(ulong map, int slotWords)
+    {
+        ulong pattern = 0;
+        for (int k = 0; k < 64; k += slotWords) pattern |= map << k;
+        return pattern;
+    }
+
+    /// <summary>
+    /// Writes the pointer bits of <paramref name="p"/>, just allocated from slab
+    /// <paramref name="s"/>, unless the slab is stamped with this type; otherwise the slab
+    /// no longer is.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void WritePointerBits(Slab* s, T* p)
+    {
+        if (Stamp != 0 && s->PtrStamp == Stamp) return;
+        WritePointerBits(s->Chunk, p);
+        if (s->PtrStamp != 0) s->PtrStamp = 0;
+    }
+
+    /// <summary>
+    /// The slow path's version: a slab whose only object is <paramref name="p"/> gets this type's
+    /// bits in every slot (free slots' bits are never read) and this type's stamp.
+    /// </summary>
+    public static void WritePointerBitsOrStamp(Slab* s, T* p)
+    {
+        if (Stamp != 0 && s->PtrStamp == Stamp) return;
+        if (Stamp == 0 || s->AllocCount != 1 || s->State == SlabState.Large)
+        {
+            WritePointerBits(s, p);
+            return;
+        }
+        ulong* bits = s->Chunk->PtrBits + ((s->Base - s->Chunk->Base) >> 9);   // page-aligned: whole bitmap words
+        nuint total = (nuint)s->NElems * (nuint)s_slotWords;
+        nuint full = total / 64;
+        for (nuint i = 0; i < full; i++) bits[i] = s_slabPattern;
+        int rest = (int)(total % 64);
+        if (rest != 0)
+        {
+            ulong mask = (1UL << rest) - 1;
+            bits[full] = (bits[full] & ~mask) | (s_slabPattern & mask);
+        }
+        s->PtrStamp = Stamp;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void WritePointerBits(T* p) => HeapBits.Write((nuint)p, PointerMap, (sizeof(T) + 7) / 8, 1);
 
@@ -83,4 +141,12 @@ internal static unsafe class CollectedLayout<T> where T : unmanaged, IArenaType<
         while (last >= 0 && map[last] == 0) last--;
         return map[..(last + 1)].ToArray();
     }
+}
+
+/// <summary>Hands out the nonzero stamps of <see cref="CollectedLayout{T}.Stamp"/>.</summary>
+internal static class PtrStamps
+{
+    private static int s_last;
+
+    public static int Next() => Interlocked.Increment(ref s_last);
 }

@@ -80,6 +80,12 @@ internal unsafe struct Slab
     public bool HasOld;
     /// <summary>AllocCount when the slab was last handed to a cache: a collected slab's allocations are counted from it when it leaves.</summary>
     public int CountedAllocs;
+    /// <summary>
+    /// A collected slab whose every slot already has the pointer bits of one type: that type's
+    /// CollectedLayout.Stamp (0: none). Allocating that type here then writes no bits; any other
+    /// write of bits into the slab clears it.
+    /// </summary>
+    public int PtrStamp;
 
     // Read on free and on refill.
     /// <summary>The owning thread cache (its CacheBlock address) while Cached, else 0.</summary>
@@ -110,6 +116,7 @@ internal unsafe struct Slab
         AllocCount = 0;
         FreeIndex = 0;
         HasOld = false;
+        PtrStamp = 0;
         AllocCache = 0;
         for (int w = 0; w < BitmapWords; w++) { AllocBits[w] = 0; RemoteBits[w] = 0; MarkBits[w] = 0; }
         int tail = NElems & 63;

@@ -24,3 +24,13 @@ public unsafe partial struct GcBig
     public fixed long Data[5119];
     private Ptr<GcNode> _tail;
 }
+
+/// <summary>A 32-byte collected node like <see cref="GcNode"/> in size class, with its pointer in the last word instead of the first two.</summary>
+[ArenaType]
+public partial struct GcTailNode
+{
+    public long Canary;
+    public long Id;
+    public long Spare;
+    private Ptr<GcNode> _next;
+}
