@@ -25,7 +25,7 @@ public sealed unsafe partial class Heap
         // One thread-static read serves the mutator check and the allocation.
         ThreadCache? cache = t_cache;
         if (cache != null && cache.Heap == this) return NewWith<T>(cache);
-        return NewSlow<T>();
+        return NewSlow<T>(CacheForThread());
     }
 
     /// <summary><see cref="New{T}"/> from <paramref name="cache"/>, this heap's cache of the calling thread.</summary>
@@ -42,18 +42,29 @@ public sealed unsafe partial class Heap
                 return new Ptr<T>(p);
             }
         }
-        return NewSlow<T>();
+        return NewSlow<T>(cache);
     }
 
+    /// <summary>
+    /// <see cref="New{T}"/> past the fast path: the current slab's cache word is used up (every
+    /// 64 objects), the slab is full, or the object is large. <paramref name="cache"/> is the
+    /// calling thread's cache of this heap.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private Ptr<T> NewSlow<T>() where T : unmanaged, IArenaType<T>
+    private Ptr<T> NewSlow<T>(ThreadCache cache) where T : unmanaged, IArenaType<T>
     {
-        T* p = (T*)AllocCollected(CollectedLayout<T>.CollectedSlabClass, TypeLayout<T>.Size, TypeLayout<T>.Alignment);
+        if (!IsMutator(cache)) NotAMutator();
+        int slabClass = CollectedLayout<T>.CollectedSlabClass;
+        T* p = (T*)AllocClassWith(cache, slabClass, TypeLayout<T>.Size, TypeLayout<T>.Alignment);
         *p = default;
         if (CollectedLayout<T>.IsScanned)
         {
-            Arena.Pages.Chunk* c = Arena.Pages.AddressMap.Lookup((nuint)p);
-            CollectedLayout<T>.WritePointerBitsOrStamp(c->SlabOf((nuint)p), p);
+            // A small object came from the cache's current slab of its class (AllocSlow makes a
+            // fresh slab current before taking from it); a large one has a slab of its own.
+            Slab* s = TypeLayout<T>.SizeClass != 0
+                ? (Slab*)cache.Block->Current[slabClass]
+                : Arena.Pages.AddressMap.Lookup((nuint)p)->SlabOf((nuint)p);
+            CollectedLayout<T>.WritePointerBitsOrStamp(s, p);
         }
         return new Ptr<T>(p);
     }
