@@ -61,17 +61,28 @@ internal static unsafe class MarkBitsKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Sweep512(ulong* alloc, ulong* mark, int words, bool keepMarks = false)
     {
-        int i = 0;
-        Vector512<ulong> count = Vector512<ulong>.Zero;
         if (!(Vector512.IsHardwareAccelerated && Avx512BW.IsSupported)) return Sweep256(alloc, mark, words, keepMarks);
+        int i = 0, pending = 0;
+        // Per-byte counts (at most 8 a vector) add up in bytes for up to 31 vectors (a slab has
+        // at most 2): one sum of absolute differences per 31 vectors, not one a vector.
+        Vector512<byte> bytes = Vector512<byte>.Zero;
+        Vector512<ulong> count = Vector512<ulong>.Zero;
         for (; i + 8 <= words; i += 8)
         {
             Vector512<ulong> m = Vector512.Load(mark + i);
             m.Store(alloc + i);
             if (!keepMarks) Vector512<ulong>.Zero.Store(mark + i);
-            count += PopCount512(m);
+            bytes += PopCountBytes512(m);
+            if (++pending == 31)
+            {
+                count += Avx512BW.SumAbsoluteDifferences(bytes, Vector512<byte>.Zero).AsUInt64();
+                bytes = Vector512<byte>.Zero;
+                pending = 0;
+            }
         }
-        return (int)Vector512.Sum(count) + Sweep256(alloc + i, mark + i, words - i, keepMarks);
+        count += Avx512BW.SumAbsoluteDifferences(bytes, Vector512<byte>.Zero).AsUInt64();
+        int live = (int)Vector512.Sum(count);
+        return i == words ? live : live + Sweep256(alloc + i, mark + i, words - i, keepMarks);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -89,7 +100,8 @@ internal static unsafe class MarkBitsKernel
                 count += PopCount256(m);
             }
         }
-        return (int)Vector256.Sum(count) + Sweep128(alloc + i, mark + i, words - i, keepMarks);
+        int live = (int)Vector256.Sum(count);
+        return i == words ? live : live + Sweep128(alloc + i, mark + i, words - i, keepMarks);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -107,11 +119,13 @@ internal static unsafe class MarkBitsKernel
                 count += PopCount128(m);
             }
         }
-        return (int)Vector128.Sum(count) + SweepScalar(alloc + i, mark + i, words - i, keepMarks);
+        int live = (int)Vector128.Sum(count);
+        return i == words ? live : live + SweepScalar(alloc + i, mark + i, words - i, keepMarks);
     }
 
+    /// <summary>The population count of each byte of <paramref name="v"/> (0 to 8).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<ulong> PopCount512(Vector512<ulong> v)
+    private static Vector512<byte> PopCountBytes512(Vector512<ulong> v)
     {
         Vector512<byte> lut = Vector512.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
                                                   0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
@@ -120,8 +134,7 @@ internal static unsafe class MarkBitsKernel
         Vector512<byte> b = v.AsByte();
         Vector512<byte> low = b & Vector512.Create((byte)0x0F);
         Vector512<byte> high = Vector512.ShiftRightLogical(b.AsUInt16(), 4).AsByte() & Vector512.Create((byte)0x0F);
-        Vector512<byte> perByte = Avx512BW.Shuffle(lut, low) + Avx512BW.Shuffle(lut, high);
-        return Avx512BW.SumAbsoluteDifferences(perByte, Vector512<byte>.Zero).AsUInt64();
+        return Avx512BW.Shuffle(lut, low) + Avx512BW.Shuffle(lut, high);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
