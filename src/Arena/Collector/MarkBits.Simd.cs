@@ -11,8 +11,9 @@
 //   mark[i]  = 0            ready for the next cycle (unless keepMarks: a generational
 //                           heap keeps them, sticky, to tell old objects from young)
 //   live    += popcount(mark[i])
-// Population counts: the nibble lookup with a byte shuffle and a sum of absolute
-// differences (the classic SIMD popcount; .NET exposes no VPOPCNTQ intrinsic).
+// Population counts: the nibble lookup with a byte shuffle, per-byte counts added up over
+// up to 31 vectors, then a sum of absolute differences (the classic SIMD popcount; .NET
+// exposes no VPOPCNTQ intrinsic).
 
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -88,17 +89,26 @@ internal static unsafe class MarkBitsKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Sweep256(ulong* alloc, ulong* mark, int words, bool keepMarks = false)
     {
-        int i = 0;
+        int i = 0, pending = 0;
         Vector256<ulong> count = Vector256<ulong>.Zero;
         if (Avx2.IsSupported)
         {
+            // As Sweep512: per-byte counts, folded once per 31 vectors.
+            Vector256<byte> bytes = Vector256<byte>.Zero;
             for (; i + 4 <= words; i += 4)
             {
                 Vector256<ulong> m = Vector256.Load(mark + i);
                 m.Store(alloc + i);
                 if (!keepMarks) Vector256<ulong>.Zero.Store(mark + i);
-                count += PopCount256(m);
+                bytes += PopCountBytes256(m);
+                if (++pending == 31)
+                {
+                    count += Avx2.SumAbsoluteDifferences(bytes, Vector256<byte>.Zero).AsUInt64();
+                    bytes = Vector256<byte>.Zero;
+                    pending = 0;
+                }
             }
+            count += Avx2.SumAbsoluteDifferences(bytes, Vector256<byte>.Zero).AsUInt64();
         }
         int live = (int)Vector256.Sum(count);
         return i == words ? live : live + Sweep128(alloc + i, mark + i, words - i, keepMarks);
@@ -107,17 +117,26 @@ internal static unsafe class MarkBitsKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Sweep128(ulong* alloc, ulong* mark, int words, bool keepMarks = false)
     {
-        int i = 0;
+        int i = 0, pending = 0;
         Vector128<ulong> count = Vector128<ulong>.Zero;
         if (Ssse3.IsSupported)
         {
+            // As Sweep512: per-byte counts, folded once per 31 vectors.
+            Vector128<byte> bytes = Vector128<byte>.Zero;
             for (; i + 2 <= words; i += 2)
             {
                 Vector128<ulong> m = Vector128.Load(mark + i);
                 m.Store(alloc + i);
                 if (!keepMarks) Vector128<ulong>.Zero.Store(mark + i);
-                count += PopCount128(m);
+                bytes += PopCountBytes128(m);
+                if (++pending == 31)
+                {
+                    count += Sse2.SumAbsoluteDifferences(bytes, Vector128<byte>.Zero).AsUInt64();
+                    bytes = Vector128<byte>.Zero;
+                    pending = 0;
+                }
             }
+            count += Sse2.SumAbsoluteDifferences(bytes, Vector128<byte>.Zero).AsUInt64();
         }
         int live = (int)Vector128.Sum(count);
         return i == words ? live : live + SweepScalar(alloc + i, mark + i, words - i, keepMarks);
@@ -137,26 +156,26 @@ internal static unsafe class MarkBitsKernel
         return Avx512BW.Shuffle(lut, low) + Avx512BW.Shuffle(lut, high);
     }
 
+    /// <summary>The population count of each byte of <paramref name="v"/> (0 to 8).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<ulong> PopCount256(Vector256<ulong> v)
+    private static Vector256<byte> PopCountBytes256(Vector256<ulong> v)
     {
         Vector256<byte> lut = Vector256.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
                                                   0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
         Vector256<byte> b = v.AsByte();
         Vector256<byte> low = b & Vector256.Create((byte)0x0F);
         Vector256<byte> high = Vector256.ShiftRightLogical(b.AsUInt16(), 4).AsByte() & Vector256.Create((byte)0x0F);
-        Vector256<byte> perByte = Avx2.Shuffle(lut, low) + Avx2.Shuffle(lut, high);
-        return Avx2.SumAbsoluteDifferences(perByte, Vector256<byte>.Zero).AsUInt64();
+        return Avx2.Shuffle(lut, low) + Avx2.Shuffle(lut, high);
     }
 
+    /// <summary>The population count of each byte of <paramref name="v"/> (0 to 8).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<ulong> PopCount128(Vector128<ulong> v)
+    private static Vector128<byte> PopCountBytes128(Vector128<ulong> v)
     {
         Vector128<byte> lut = Vector128.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
         Vector128<byte> b = v.AsByte();
         Vector128<byte> low = b & Vector128.Create((byte)0x0F);
         Vector128<byte> high = Vector128.ShiftRightLogical(b.AsUInt16(), 4).AsByte() & Vector128.Create((byte)0x0F);
-        Vector128<byte> perByte = Ssse3.Shuffle(lut, low) + Ssse3.Shuffle(lut, high);
-        return Sse2.SumAbsoluteDifferences(perByte, Vector128<byte>.Zero).AsUInt64();
+        return Ssse3.Shuffle(lut, low) + Ssse3.Shuffle(lut, high);
     }
 }
