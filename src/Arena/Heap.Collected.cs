@@ -53,9 +53,8 @@ public sealed unsafe partial class Heap
     [MethodImpl(MethodImplOptions.NoInlining)]
     private Ptr<T> NewSlow<T>(ThreadCache cache) where T : unmanaged, IArenaType<T>
     {
-        if (!IsMutator(cache)) NotAMutator();
         int slabClass = CollectedLayout<T>.CollectedSlabClass;
-        T* p = (T*)AllocClassWith(cache, slabClass, TypeLayout<T>.Size, TypeLayout<T>.Alignment);
+        T* p = (T*)AllocCollectedWith(cache, slabClass, TypeLayout<T>.Size, TypeLayout<T>.Alignment);
         *p = default;
         if (CollectedLayout<T>.IsScanned)
         {
@@ -84,7 +83,7 @@ public sealed unsafe partial class Heap
         bool scan = CollectedLayout<T>.IsScanned;
         int sizeClass = bytes <= SizeClassTable.MaxSmallSize ? SizeClassTable.ForSizeAndAlignment((int)Math.Max(bytes, 1), TypeLayout<T>.Alignment) : 0;
         int slabClass = SlabClass.Of(sizeClass, scan ? SlabKind.CollectedScan : SlabKind.Collected);
-        T* p = (T*)AllocCollected(slabClass, (nint)bytes, TypeLayout<T>.Alignment);
+        T* p = (T*)AllocCollectedWith(CacheForThread(), slabClass, (nint)bytes, TypeLayout<T>.Alignment);
         new Span<byte>(p, checked((int)Math.Min(bytes, int.MaxValue))).Clear();
         if (bytes > int.MaxValue) System.Runtime.InteropServices.NativeMemory.Clear((byte*)p + int.MaxValue, (nuint)(bytes - int.MaxValue));
         if (scan && length > 0)
@@ -97,10 +96,10 @@ public sealed unsafe partial class Heap
         return new Ptr<T>(p);
     }
 
+    /// <summary>A collected object of <paramref name="slabClass"/> from <paramref name="cache"/>, the calling thread's cache: a mutator's only.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void* AllocCollected(int slabClass, nint size, int alignment)
+    private void* AllocCollectedWith(ThreadCache cache, int slabClass, nint size, int alignment)
     {
-        ThreadCache cache = CacheForThread();
         if (!IsMutator(cache)) NotAMutator();
         return AllocClassWith(cache, slabClass, size, alignment);
     }

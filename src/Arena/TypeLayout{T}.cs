@@ -37,9 +37,12 @@ internal static unsafe class TypeLayout<T> where T : unmanaged
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void WritePointerBits(T* p) => HeapBits.Write((nuint)p, PointerMap, (sizeof(T) + 7) / 8, 1);
 
+    /// <summary>The pointer map as one word when it fits, else 0 (folded by the JIT).</summary>
+    private static readonly ulong s_oneWordMap = HeapBits.OneWord(PointerMap, sizeof(T));
+
     /// <summary>As <see cref="WritePointerBits(T*)"/>, with the chunk already known (the fast path has it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void WritePointerBits(Pages.Chunk* chunk, T* p) => HeapBits.WriteObject(chunk, (nuint)p, PointerMap, sizeof(T));
+    public static void WritePointerBits(Pages.Chunk* chunk, T* p) => HeapBits.WriteObject(chunk, (nuint)p, PointerMap, s_oneWordMap, sizeof(T));
 
     internal struct AlignmentProbe
     {
@@ -60,8 +63,8 @@ internal static unsafe class CollectedLayout<T> where T : unmanaged, IArenaType<
     public static readonly int CollectedSlabClass = SlabClass.Of(TypeLayout<T>.SizeClass, PointerMap.Length > 0 ? SlabKind.CollectedScan : SlabKind.Collected);
     public static readonly bool IsScanned = PointerMap.Length > 0;
 
-    /// <summary>The pointer map as one word when it fits (objects of at most 64 words), else 0.</summary>
-    private static readonly ulong s_oneWordMap = PointerMap.Length == 1 && (sizeof(T) + 7) / 8 <= 64 ? PointerMap[0] : 0;
+    /// <summary>The pointer map as one word when it fits, else 0 (folded by the JIT).</summary>
+    private static readonly ulong s_oneWordMap = HeapBits.OneWord(PointerMap, sizeof(T));
 
     /// <summary>Words per slot of this type's size class.</summary>
     private static readonly int s_slotWords = SizeClasses.SizeClassTable.ObjectSizes[TypeLayout<T>.SizeClass] / 8;
@@ -102,8 +105,7 @@ internal static unsafe class CollectedLayout<T> where T : unmanaged, IArenaType<
     /// </summary>
     public static void WritePointerBitsOrStamp(Slab* s, T* p)
     {
-        if (Stamp != 0 && s->PtrStamp == Stamp) return;
-        if (Stamp == 0 || s->AllocCount != 1 || s->State == SlabState.Large)
+        if (Stamp == 0 || s->PtrStamp == Stamp || s->AllocCount != 1 || s->State == SlabState.Large)
         {
             WritePointerBits(s, p);
             return;
@@ -121,19 +123,9 @@ internal static unsafe class CollectedLayout<T> where T : unmanaged, IArenaType<
         s->PtrStamp = Stamp;
     }
 
+    /// <summary>Records T's pointer words for a fresh object at <paramref name="p"/> in <paramref name="chunk"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void WritePointerBits(T* p) => HeapBits.Write((nuint)p, PointerMap, (sizeof(T) + 7) / 8, 1);
-
-    /// <summary>
-    /// As <see cref="WritePointerBits(T*)"/>, with the chunk already known (the fast path has
-    /// it). A one-word map is a static readonly the JIT folds into a constant.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void WritePointerBits(Pages.Chunk* chunk, T* p)
-    {
-        if (s_oneWordMap != 0) HeapBits.WriteSmall(chunk->PtrBits, ((nuint)p - chunk->Base) >> 3, (sizeof(T) + 7) / 8, s_oneWordMap);
-        else HeapBits.WriteObject(chunk, (nuint)p, PointerMap, sizeof(T));
-    }
+    public static void WritePointerBits(Pages.Chunk* chunk, T* p) => HeapBits.WriteObject(chunk, (nuint)p, PointerMap, s_oneWordMap, sizeof(T));
 
     private static ulong[] Trim(ReadOnlySpan<ulong> map)
     {

@@ -119,8 +119,7 @@ internal sealed unsafe class Collector
     // Generational mode (see the overview).
     private readonly bool _generational;
     private bool _fullRequested;          // by Collect(); guarded by _gate
-    private long _oldBytes;               // marked bytes now: survivors of earlier cycles
-    private long _oldAfterFull;           // _oldBytes after the last full cycle
+    private long _liveAfterFull;          // _heapLive after the last full cycle
     private long _numMinorGC;
     private nint[] _chunks = new nint[16];
 
@@ -364,15 +363,12 @@ internal sealed unsafe class Collector
             Sweep();
             long end = Stopwatch.GetTimestamp();
 
-            if (_generational)
-            {
-                // Old objects are not traced by a minor cycle, so they count as live.
-                _oldBytes = full ? _markedBytes : _oldBytes + _markedBytes;
-                if (full) _oldAfterFull = _oldBytes;
-                else Interlocked.Increment(ref _numMinorGC);
-                _fullRequested = false;
-            }
-            Volatile.Write(ref _heapLive, _generational ? _oldBytes : _markedBytes);
+            // A minor cycle does not trace the old objects: they stay counted as live.
+            long live = full ? _markedBytes : Volatile.Read(ref _heapLive) + _markedBytes;
+            Volatile.Write(ref _heapLive, live);
+            if (full) _liveAfterFull = live;
+            else Interlocked.Increment(ref _numMinorGC);
+            _fullRequested = false;
             Volatile.Write(ref _allocatedSince, 0);
             UpdateGoal();
             long pauseNs = (long)Stopwatch.GetElapsedTime(start, end).TotalNanoseconds;
@@ -464,8 +460,8 @@ internal sealed unsafe class Collector
         if (_fullRequested || _heap.Pages.InuseBytes >= Volatile.Read(ref _memoryLimit)) return true;
         int percent = Volatile.Read(ref _gcPercent);
         if (percent < 0) return false;
-        long growth = Math.Max(MinimumGoal * percent / 100, _oldAfterFull * percent / 100);
-        return _oldBytes - _oldAfterFull >= growth;
+        long growth = Math.Max(MinimumGoal * percent / 100, _liveAfterFull * percent / 100);
+        return Volatile.Read(ref _heapLive) - _liveAfterFull >= growth;
     }
 
     /// <summary>A full cycle of a generational heap: every object is white again.</summary>

@@ -51,16 +51,19 @@ internal static unsafe class HeapBits
 
     /// <summary>
     /// Writes the bits of one object of <paramref name="size"/> bytes at <paramref name="address"/>
-    /// in <paramref name="chunk"/>: the two-word masked write when the map fits one word (the
-    /// JIT folds the test for a constant size), the general loop otherwise.
+    /// in <paramref name="chunk"/>: the two-word masked write when the map fits one word, the
+    /// general loop otherwise. Callers pass <paramref name="oneWordMap"/> from a static readonly
+    /// (<see cref="OneWord"/>), which the JIT folds, so the fast path loads no map.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void WriteObject(Chunk* chunk, nuint address, ulong[] map, int size)
+    public static void WriteObject(Chunk* chunk, nuint address, ulong[] map, ulong oneWordMap, int size)
     {
-        int words = (size + 7) / 8;
-        if (map.Length == 1 && words <= 64) WriteSmall(chunk->PtrBits, (address - chunk->Base) >> 3, words, map[0]);
-        else Write(address, map, words, 1);
+        if (oneWordMap != 0) WriteSmall(chunk->PtrBits, (address - chunk->Base) >> 3, (size + 7) / 8, oneWordMap);
+        else Write(address, map, (size + 7) / 8, 1);
     }
+
+    /// <summary>The map as one word when it fits one (an object of at most 64 words), else 0.</summary>
+    public static ulong OneWord(ulong[] map, int size) => map.Length == 1 && (size + 7) / 8 <= 64 ? map[0] : 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void WriteSmall(ulong* bits, nuint first, int words, ulong map)
