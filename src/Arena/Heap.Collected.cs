@@ -34,7 +34,7 @@ public sealed unsafe partial class Heap
     {
         if (IsMutator(cache))
         {
-            T* p = (T*)TryAllocFast(cache, CollectedLayout<T>.CollectedSlabClass, out Slab* s);
+            T* p = (T*)TryAllocFast(cache.Block, CollectedLayout<T>.CollectedSlabClass, TypeLayout<T>.ElemSize, out Slab* s);
             if (p != null)
             {
                 *p = default;
@@ -101,7 +101,7 @@ public sealed unsafe partial class Heap
     private void* AllocCollectedWith(ThreadCache cache, int slabClass, nint size, int alignment)
     {
         if (!IsMutator(cache)) NotAMutator();
-        return AllocClassWith(cache, slabClass, size, alignment);
+        return AllocClassWith(cache.Block, slabClass, size, alignment);
     }
 
     /// <summary>Whether the thread owning <paramref name="cache"/> is inside a mutator region (an open scope) of this heap.</summary>

@@ -17,10 +17,12 @@
 //   1. Round the size up to its class (for Alloc<T> a constant, folded by the JIT).
 //   2. Take the calling thread's cache for this heap from a thread-static.
 //   3. Take the class's current slab; find a free object in its alloc cache
-//      with a trailing-zero count; advance FreeIndex; set the alloc bit.
-//      No lock, no atomic instruction (Go: nextFreeFast).
+//      with a trailing-zero count; advance FreeIndex. Nothing else is written:
+//      objects below FreeIndex are allocated (Go: nextFreeFast, mspan.isFree).
+//      No lock, no atomic instruction.
 //   4. The cache word is exhausted: reload it from the alloc bits (Go: nextFreeIndex).
-//   5. The slab is exhausted: merge frees from other threads; rescan it if a
+//   5. The slab is exhausted: fold it (its alloc bits and counts are settled,
+//      Slab.cs), merge frees from other threads; rescan it if a
 //      quarter is free again, else hand it to its central list and take a
 //      partial slab from there, or a fresh slab from the page heap (Go: refill).
 //   6. The page heap has no run: reserve a chunk (Go: grow).
@@ -29,10 +31,13 @@
 // through it skip step 2's thread-static read (on Linux a call into the TLS resolver).
 //
 // Freeing: the address map gives the chunk, its page map the slab, Go's
-// magic divide the object index. The object must be allocated and the
-// address its start, else ArgumentException. If the calling thread owns the
-// slab the bit is cleared in place; otherwise it is set in the slab's remote
-// bits with one atomic OR, for the owner to merge (see Central.cs).
+// magic divide the object index. Free(Ptr<T>) first tries the thread's
+// current slab of T's class, which needs neither (T's class and size are
+// JIT constants). The object must be allocated and the address its start,
+// else ArgumentException. If the calling thread owns the slab, the object's
+// bit is set in the slab's owner-free bits, settled at the next fold;
+// otherwise it is set in the slab's remote bits with one atomic OR, for the
+// owner to merge (see Central.cs).
 //
 // Memory layout: object memory holds only user data. Slab and chunk
 // descriptors, bitmaps and caches live in separate NativeMemory blocks.
@@ -121,15 +126,15 @@ public sealed unsafe partial class Heap : IDisposable
     public Ptr<T> Alloc<T>() where T : unmanaged
     {
         ThreadCache? cache = t_cache;
-        if (cache != null && cache.Heap == this) return AllocWith<T>(cache);
+        if (cache != null && cache.Heap == this) return AllocWith<T>(cache.Block);
         return AllocSlow<T>();
     }
 
-    /// <summary><see cref="Alloc{T}"/> from <paramref name="cache"/>, this heap's cache of the calling thread.</summary>
+    /// <summary><see cref="Alloc{T}"/> from <paramref name="cache"/>, this heap's cache block of the calling thread.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal Ptr<T> AllocWith<T>(ThreadCache cache) where T : unmanaged
+    internal Ptr<T> AllocWith<T>(CacheBlock* cache) where T : unmanaged
     {
-        T* q = (T*)TryAllocFast(cache, TypeLayout<T>.ManualSlabClass, out Slab* s);
+        T* q = (T*)TryAllocFast(cache, TypeLayout<T>.ManualSlabClass, TypeLayout<T>.ElemSize, out Slab* s);
         if (q == null) return AllocSlow<T>();
         *q = default;
         if (TypeLayout<T>.ManualSlabClass >= SizeClassTable.Count) TypeLayout<T>.WritePointerBits(s->Chunk, q);
@@ -163,9 +168,9 @@ public sealed unsafe partial class Heap : IDisposable
         return AllocChecked(size, alignment);
     }
 
-    /// <summary><see cref="Alloc(nint, int)"/> from <paramref name="cache"/>, this heap's cache of the calling thread.</summary>
+    /// <summary><see cref="Alloc(nint, int)"/> from <paramref name="cache"/>, this heap's cache block of the calling thread.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void* AllocWith(ThreadCache cache, nint size, int alignment)
+    internal void* AllocWith(CacheBlock* cache, nint size, int alignment)
     {
         if ((nuint)size - 1 < SizeClassTable.MaxSmallSize && alignment == 8)
             return AllocClassWith(cache, SizeClassTable.ForSize((int)size), size, 8);
@@ -207,15 +212,15 @@ public sealed unsafe partial class Heap : IDisposable
     internal void* AllocClass(int slabClass, nint size, int alignment)
     {
         ThreadCache? cache = t_cache;
-        if (cache != null && cache.Heap == this) return AllocClassWith(cache, slabClass, size, alignment);
+        if (cache != null && cache.Heap == this) return AllocClassWith(cache.Block, slabClass, size, alignment);
         return AllocSlow(slabClass, size, alignment);
     }
 
-    /// <summary><see cref="AllocClass"/> from <paramref name="cache"/>, this heap's cache of the calling thread.</summary>
+    /// <summary><see cref="AllocClass"/> from <paramref name="cache"/>, this heap's cache block of the calling thread.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void* AllocClassWith(ThreadCache cache, int slabClass, nint size, int alignment)
+    internal void* AllocClassWith(CacheBlock* cache, int slabClass, nint size, int alignment)
     {
-        void* p = TryAllocFast(cache, slabClass, out _);
+        void* p = TryAllocFast(cache, slabClass, 0, out _);
         return p != null ? p : AllocSlow(slabClass, size, alignment);
     }
 
@@ -225,9 +230,9 @@ public sealed unsafe partial class Heap : IDisposable
     /// no atomic. <paramref name="slab"/> is the slab it came from.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void* TryAllocFast(ThreadCache cache, int slabClass, out Slab* slab)
+    internal static void* TryAllocFast(CacheBlock* cache, int slabClass, uint elemSize, out Slab* slab)
     {
-        Slab* s = slab = (Slab*)cache.Block->Current[slabClass];
+        Slab* s = slab = (Slab*)cache->Current[slabClass];
         ulong bits = s->AllocCache;
         if (bits != 0)
         {
@@ -240,13 +245,11 @@ public sealed unsafe partial class Heap : IDisposable
                 s->FreeIndex = next;
                 // A collected slab's bits wait for FoldAllocated (Slab.cs), and its allocations
                 // are counted when it leaves the cache (CacheBlock.CollectedMallocs).
-                if (!SlabClass.IsCollectedClass(slabClass))
-                {
-                    s->AllocBits[idx >> 6] |= 1UL << idx;
-                    cache.Block->Mallocs[s->SizeClass]++;
-                }
-                s->AllocCount++;
-                return (void*)(s->Base + (nuint)idx * s->ElemSize);
+                // Neither the alloc bit nor the statistics are written here: a manual slab's
+                // wait for FoldManual, a collected slab's for FoldAllocated and its release
+                // (CacheBlock.CollectedMallocs). See Slab.cs.
+                if (SlabClass.IsCollectedClass(slabClass)) s->AllocCount++;
+                return (void*)(s->Base + (nuint)idx * (elemSize != 0 ? elemSize : s->ElemSize));
             }
         }
         return null;
@@ -265,12 +268,17 @@ public sealed unsafe partial class Heap : IDisposable
         if (s != ThreadCache.EmptySlab)
         {
             int idx = s->TakeNext();
-            if (idx < 0 && s->MergeRemoteFrees() >= 0 && s->NElems - s->AllocCount >= Math.Max(1, s->NElems / 4))
+            if (idx < 0)
             {
-                if (SlabClass.IsCollected(kind)) s->FoldAllocated();
-                s->FreeIndex = 0;             // enough came back: rescan this slab
-                s->RefillCache();
-                idx = s->TakeNext();
+                if (!SlabClass.IsCollected(kind)) FoldManual(s, b);   // before the merge, which reads the bits
+                s->MergeRemoteFrees();
+                if (s->NElems - s->AllocCount >= Math.Max(1, s->NElems / 4))
+                {
+                    if (SlabClass.IsCollected(kind)) s->FoldAllocated();
+                    s->FreeIndex = 0;             // enough came back: rescan this slab
+                    s->RefillCache();
+                    idx = s->TakeNext();
+                }
             }
             if (idx >= 0)
             {
@@ -315,21 +323,77 @@ public sealed unsafe partial class Heap : IDisposable
     /// </exception>
     /// <exception cref="ObjectDisposedException">The heap was disposed.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Free<T>(Ptr<T> pointer) where T : unmanaged => Free(pointer.Pointer);
+    public void Free<T>(Ptr<T> pointer) where T : unmanaged
+    {
+        ThreadCache? cache = t_cache;
+        CacheBlock* current = cache != null ? cache.Block : null;
+        FreeTypedWith(pointer.Pointer, cache != null && cache.Heap == this ? current : null, current);
+    }
+
+    /// <summary>
+    /// <see cref="Free{T}(Ptr{T})"/> given this heap's cache block of the calling thread, or null
+    /// (<paramref name="own"/>), and the thread's current cache block of any heap (<paramref name="current"/>).
+    /// The common case, an object of the cache's current slab of T's class, is found without the
+    /// address map: T's class and object size are JIT constants, so the slab is one load away and
+    /// the object index a shift or a multiply. Anything else goes the general way.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void FreeTypedWith<T>(T* pointer, CacheBlock* own, CacheBlock* current) where T : unmanaged
+    {
+        if (TypeLayout<T>.SizeClass != 0 && own != null)
+        {
+            Slab* s = (Slab*)own->Current[TypeLayout<T>.ManualSlabClass];
+            nuint offset = (nuint)pointer - s->Base;
+            nuint idx = offset / TypeLayout<T>.ElemSize;
+            if (offset % TypeLayout<T>.ElemSize == 0 && idx < (nuint)s->NElems)
+            {
+                FreeOwned(s, (int)idx, (nint)pointer);
+                return;
+            }
+        }
+        FreeWith(pointer, current);
+    }
+
+    /// <summary>
+    /// Frees object <paramref name="idx"/> of <paramref name="s"/>, a manual slab the calling
+    /// thread's cache owns: one bit in OwnerFrees, counted when the slab is folded (Slab.cs).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FreeOwned(Slab* s, int idx, nint address)
+    {
+        int w = idx >> 6;
+        ulong mask = 1UL << idx;
+        ref ulong frees = ref s->OwnerFrees[w];
+        bool allocated = idx < s->FreeIndex || (s->AllocBits[w] & mask) != 0;
+        if (!allocated || ((frees | s->RemoteBits[w]) & mask) != 0) ThrowHelper.DoubleFree(address);
+        frees |= mask;
+    }
+
+    /// <summary>Folds a manual slab of <paramref name="b"/>'s cache (Slab.FoldManual) and counts what it handed out and took back.</summary>
+    internal static void FoldManual(Slab* s, CacheBlock* b)
+    {
+        s->FoldManual(out int allocated, out int freed);
+        b->Mallocs[s->SizeClass] += allocated;
+        b->Frees[s->SizeClass] += freed;
+    }
 
     /// <summary>Frees memory allocated by <see cref="Alloc(nint, int)"/> or <see cref="Alloc{T}"/> on this heap.</summary>
     /// <exception cref="ArgumentException">
     /// Null, not from this heap, not the start of an object, or already freed.
     /// </exception>
     /// <exception cref="ObjectDisposedException">The heap was disposed.</exception>
-    public void Free(void* pointer) => FreeWith(pointer, t_cache);   // read first: its latency overlaps the lookups
+    public void Free(void* pointer)
+    {
+        ThreadCache? cache = t_cache;   // read first: its latency overlaps the lookups
+        FreeWith(pointer, cache != null ? cache.Block : null);
+    }
 
     /// <summary>
     /// <see cref="Free(void*)"/> given the calling thread's current cache (any heap's, or null):
     /// the object is freed in place when that cache owns its slab.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void FreeWith(void* pointer, ThreadCache? cache)
+    internal void FreeWith(void* pointer, CacheBlock* cache)
     {
         nuint a = (nuint)pointer;
         Chunk* chunk = AddressMap.Lookup(a);
@@ -342,24 +406,18 @@ public sealed unsafe partial class Heap : IDisposable
         int idx = s->ObjectIndex(a);
         if (s->Base + (nuint)idx * s->ElemSize != a || idx >= s->NElems)
             ThrowHelper.Interior((nint)a, (nint)(s->Base + (nuint)Math.Min(idx, s->NElems - 1) * s->ElemSize));
-        int w = idx >> 6;
-        ulong mask = 1UL << idx;
-        if (cache != null && s->Owner == (nint)cache.Block)
+        if (cache != null && s->Owner == (nint)cache)
         {
-            ref ulong word = ref s->AllocBits[w];
-            if ((word & mask) == 0 || (s->RemoteBits[w] & mask) != 0) ThrowHelper.DoubleFree((nint)a);
-            word &= ~mask;
-            s->AllocCount--;
-            cache.Block->Frees[s->SizeClass]++;
+            FreeOwned(s, idx, (nint)a);
             return;
         }
-        FreeRemote(s, a, w, mask);
+        FreeRemote(s, a, idx >> 6, 1UL << idx);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void FreeRemote(Slab* s, nuint a, int w, ulong mask)
     {
-        if ((Volatile.Read(ref s->AllocBits[w]) & mask) == 0) ThrowHelper.DoubleFree((nint)a);
+        if (!IsAllocatedRemote(s, w, mask)) ThrowHelper.DoubleFree((nint)a);
         int sizeClass = s->SizeClass;
         ulong old = Interlocked.Or(ref s->RemoteBits[w], mask);
         if ((old & mask) != 0) ThrowHelper.DoubleFree((nint)a);
@@ -368,6 +426,22 @@ public sealed unsafe partial class Heap : IDisposable
         // merging, this read sees Full (see Central.cs).
         if (Volatile.Read(ref *(byte*)&s->State) == (byte)SlabState.Full)
             _centrals[sizeClass].OnRemoteFreeIntoFull(s);
+    }
+
+    /// <summary>
+    /// Slab.IsAllocated, read by a thread that does not own the slab while its owner may be
+    /// allocating, freeing or folding. A fold writes the bits before it rewinds FreeIndex or
+    /// gives the slab up, so the bits are read again after the state and FreeIndex: an object
+    /// that is allocated is never reported free. (A double free racing with the owner may go
+    /// unseen; its remote bit is then dropped by the merge, which keeps only allocated bits.)
+    /// </summary>
+    private static bool IsAllocatedRemote(Slab* s, int w, ulong mask)
+    {
+        if ((Volatile.Read(ref s->OwnerFrees[w]) & mask) != 0) return false;
+        if ((Volatile.Read(ref s->AllocBits[w]) & mask) != 0) return true;
+        int idx = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(mask);
+        if (Volatile.Read(ref *(byte*)&s->State) == (byte)SlabState.Cached && idx < Volatile.Read(ref s->FreeIndex)) return true;
+        return (Volatile.Read(ref s->AllocBits[w]) & mask) != 0;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -534,11 +608,20 @@ public sealed unsafe partial class Heap : IDisposable
                 {
                     mallocs[c] += Volatile.Read(ref b->Mallocs[c]) + Volatile.Read(ref b->CollectedMallocs[c]);
                     frees[c] += Volatile.Read(ref b->Frees[c]);
-                    // The collected slabs the cache holds count what they handed out since.
+                    // The slabs the cache holds count what they handed out (and a manual
+                    // slab, took back) since they were last folded.
                     for (SlabKind k = SlabKind.Collected; k <= SlabKind.CollectedScan; k++)
                     {
                         Slab* s = (Slab*)Volatile.Read(ref b->Current[SlabClass.Of(c, k)]);
                         if (s != ThreadCache.EmptySlab) mallocs[c] += s->AllocCount - s->CountedAllocs;
+                    }
+                    for (SlabKind k = SlabKind.Manual; k <= SlabKind.ManualScan; k++)
+                    {
+                        Slab* s = (Slab*)Volatile.Read(ref b->Current[SlabClass.Of(c, k)]);
+                        if (s == ThreadCache.EmptySlab) continue;
+                        s->PendingManual(out int allocated, out int freed);
+                        mallocs[c] += allocated;
+                        frees[c] += freed;
                     }
                 }
             }

@@ -40,11 +40,14 @@ public readonly unsafe ref struct LocalHeap
 {
     private readonly Heap _heap;
     private readonly ThreadCache _cache;
+    /// <summary>The cache's unmanaged block, held here so that a loop reads it from a register, not from the cache object.</summary>
+    private readonly CacheBlock* _block;
 
     internal LocalHeap(Heap heap, ThreadCache cache)
     {
         _heap = heap;
         _cache = cache;
+        _block = cache.Block;
     }
 
     /// <summary>The heap this handle allocates from.</summary>
@@ -66,7 +69,7 @@ public readonly unsafe ref struct LocalHeap
     public Ptr<T> Alloc<T>() where T : unmanaged
     {
         if (_cache is null) ThrowDefault();
-        return _heap.AllocWith<T>(_cache);
+        return _heap.AllocWith<T>(_block);
     }
 
     /// <summary>
@@ -94,7 +97,7 @@ public readonly unsafe ref struct LocalHeap
     public void* Alloc(nint size, int alignment = 8)
     {
         if (_cache is null) ThrowDefault();
-        return _heap.AllocWith(_cache, size, alignment);
+        return _heap.AllocWith(_block, size, alignment);
     }
 
     /// <summary>As <see cref="Heap.Free{T}(Ptr{T})"/>.</summary>
@@ -102,7 +105,11 @@ public readonly unsafe ref struct LocalHeap
     /// <exception cref="ObjectDisposedException">The heap was disposed.</exception>
     /// <exception cref="InvalidOperationException">A <c>default</c> handle.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Free<T>(Ptr<T> pointer) where T : unmanaged => Free(pointer.Pointer);
+    public void Free<T>(Ptr<T> pointer) where T : unmanaged
+    {
+        if (_cache is null) ThrowDefault();
+        _heap.FreeTypedWith(pointer.Pointer, _block, _block);
+    }
 
     /// <summary>As <see cref="Heap.Free(void*)"/>.</summary>
     /// <exception cref="ArgumentException">Null, not from this heap, not the start of an object, or already freed.</exception>
@@ -111,7 +118,7 @@ public readonly unsafe ref struct LocalHeap
     public void Free(void* pointer)
     {
         if (_cache is null) ThrowDefault();
-        _heap.FreeWith(pointer, _cache);
+        _heap.FreeWith(pointer, _block);
     }
 
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]

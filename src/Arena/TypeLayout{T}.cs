@@ -31,6 +31,8 @@ internal static unsafe class TypeLayout<T> where T : unmanaged
     /// Known for arena types (registered by generated code), empty for every other type.
     /// </summary>
     public static readonly ulong[] PointerMap = PointerMaps.Of<T>();
+    /// <summary>Bytes per object of T's size class (0 when T is large): a JIT constant, so dividing by it is a shift or a multiply.</summary>
+    public static readonly uint ElemSize = (uint)SizeClassTable.ObjectSizes[SizeClass];
     /// <summary>The slab class of manual objects of T: traced when T has pointers.</summary>
     public static readonly int ManualSlabClass = SlabClass.Of(SizeClass, PointerMap.Length > 0 ? SlabKind.ManualScan : SlabKind.Manual);
     /// <summary>Records T's pointer words for a fresh object at <paramref name="p"/>.</summary>

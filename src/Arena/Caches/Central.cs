@@ -70,6 +70,7 @@ internal sealed unsafe class Central
             // Collected allocation is counted here, once per slab, not at every object.
             ((CacheBlock*)s->Owner)->CollectedMallocs[_sizeClass] += s->AllocCount - s->CountedAllocs;
         }
+        else Heap.FoldManual(s, (CacheBlock*)s->Owner);
         lock (_lock)
         {
             s->Owner = 0;

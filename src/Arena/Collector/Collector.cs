@@ -607,7 +607,7 @@ internal sealed unsafe class Collector
     {
         for (int i = 0; i < s->NElems; i++)
         {
-            if ((Volatile.Read(ref s->AllocBits[i >> 6]) & (1UL << i)) == 0) continue;
+            if (!s->IsAllocated(i)) continue;
             st.Collector.ScanObject(s->Base + (nuint)i * s->ElemSize, s->ElemSize, ref st.Work, ref st.Bytes);
         }
     }

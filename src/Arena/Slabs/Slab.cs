@@ -5,14 +5,19 @@
 // only user objects.
 //
 // Bits
-//   AllocBits   1 = allocated. Set by the owning thread on allocation, cleared
-//               by the owner on free. Bits past NElems are set for good, so a
-//               search never finds them. A collected slab's fast path does not
-//               set them (Go: mspan.isFree, "objects below freeindex are
-//               allocated"): while such a slab is cached, every object below
-//               FreeIndex is allocated whatever its bit says, and FoldAllocated
-//               writes that into the bits when the slab leaves its cache (a
-//               collection flushes every cache before it reads them).
+//   AllocBits   1 = allocated. Bits past NElems are set for good, so a search
+//               never finds them. The fast path does not set them (Go:
+//               mspan.isFree, "objects below freeindex are allocated"): while a
+//               slab is cached, every object below FreeIndex is allocated
+//               whatever its bit says, and a fold writes that into the bits
+//               (FoldAllocated for a collected slab, FoldManual for a manual
+//               one) when the slab leaves its cache or is rescanned. The slow
+//               path (TakeNext) sets the bit of what it hands out.
+//   OwnerFrees  a manual slab's objects freed by its owner since the last fold
+//               (the owner's free does not touch AllocBits either, so that an
+//               allocation and a free write different words). FoldManual
+//               clears them out of AllocBits. Zero while not cached.
+//   IsAllocated(i) = (AllocBits[i] or (Cached and i < FreeIndex)) and not OwnerFrees[i].
 //   AllocCache  ~AllocBits shifted so that bit 0 is the object at FreeIndex:
 //               a 1 is a free object. Searched with a trailing-zero count.
 //               Go: mspan.allocCache.
@@ -24,8 +29,8 @@
 //   MarkBits    room for the collector (Go: gcmarkBits).
 //
 // Invariants
-//   AllocCount == popcount(AllocBits) - (64·words - NElems)        (under lock; owned
-//                 and not collected; owned and collected, after FoldAllocated)
+//   AllocCount == popcount(AllocBits) - (64·words - NElems)        (under lock; owned,
+//                 after a fold: the fast path counts nothing, the fold counts it)
 //   AllocCache >> k & 1 == 1  ⇒  object FreeIndex + k is free
 //   every page of the run maps to this descriptor in the chunk's page map
 //
@@ -101,6 +106,8 @@ internal unsafe struct Slab
     public fixed ulong AllocBits[BitmapWords];
     public fixed ulong RemoteBits[BitmapWords];
     public fixed ulong MarkBits[BitmapWords];
+    /// <summary>A cached manual slab's objects freed by its owner since the last <see cref="FoldManual"/>.</summary>
+    public fixed ulong OwnerFrees[BitmapWords];
 
     /// <summary>Number of bitmap words in use for this slab.</summary>
     public readonly int Words => (NElems + 63) >> 6;
@@ -118,7 +125,7 @@ internal unsafe struct Slab
         HasOld = false;
         PtrStamp = 0;
         AllocCache = 0;
-        for (int w = 0; w < BitmapWords; w++) { AllocBits[w] = 0; RemoteBits[w] = 0; MarkBits[w] = 0; }
+        for (int w = 0; w < BitmapWords; w++) { AllocBits[w] = 0; RemoteBits[w] = 0; MarkBits[w] = 0; OwnerFrees[w] = 0; }
         int tail = NElems & 63;
         if (tail != 0) AllocBits[NElems >> 6] = ~0UL << tail;
         RefillCache();
@@ -135,6 +142,74 @@ internal unsafe struct Slab
         int full = FreeIndex >> 6;
         for (int w = 0; w < full; w++) AllocBits[w] = ulong.MaxValue;
         if ((FreeIndex & 63) != 0) AllocBits[full] |= (1UL << (FreeIndex & 63)) - 1;
+    }
+
+    /// <summary>
+    /// Brings a cached manual slab's bits and count up to date (see the top of this file): sets
+    /// the bits below FreeIndex, clears those of <see cref="OwnerFrees"/>, and returns how many
+    /// objects the fast path handed out (<paramref name="allocated"/>) and the owner freed
+    /// (<paramref name="freed"/>) since the last fold, for the cache's statistics. Then the bits
+    /// tell everything, and FreeIndex rewinds to 0 (the alloc cache reloaded) so that the rule
+    /// cannot count an object twice. Owner only.
+    /// </summary>
+    public void FoldManual(out int allocated, out int freed)
+    {
+        int a = 0, f = 0;
+        int words = Words;
+        for (int w = 0; w < words; w++)
+        {
+            ulong bits = AllocBits[w], frees = OwnerFrees[w], below = BelowFreeIndex(w);
+            a += BitOperations.PopCount(below & ~bits);
+            if (frees == 0 && (below & ~bits) == 0) continue;
+            f += BitOperations.PopCount(frees);
+            // Bits first: a remote free that reads FreeIndex and then the bits sees either.
+            Volatile.Write(ref AllocBits[w], (bits | below) & ~frees);
+            OwnerFrees[w] = 0;
+        }
+        AllocCount += a - f;
+        Volatile.Write(ref FreeIndex, 0);
+        RefillCache();
+        allocated = a;
+        freed = f;
+    }
+
+    /// <summary>
+    /// What <see cref="FoldManual"/> would count now, without changing anything: for statistics
+    /// read while the owner may be allocating (then the figures are as racy as any counter's).
+    /// </summary>
+    public readonly void PendingManual(out int allocated, out int freed)
+    {
+        int a = 0, f = 0;
+        int fi = FreeIndex, words = Words;
+        for (int w = 0; w < words; w++)
+        {
+            a += BitOperations.PopCount(Below(fi, w) & ~AllocBits[w]);
+            f += BitOperations.PopCount(OwnerFrees[w]);
+        }
+        allocated = a;
+        freed = f;
+    }
+
+    /// <summary>The bits of word <paramref name="w"/> for objects below FreeIndex.</summary>
+    private readonly ulong BelowFreeIndex(int w) => Below(FreeIndex, w);
+
+    private static ulong Below(int index, int w)
+    {
+        int n = index - (w << 6);
+        return n >= 64 ? ulong.MaxValue : n <= 0 ? 0 : (1UL << n) - 1;
+    }
+
+    /// <summary>
+    /// Whether object <paramref name="idx"/> is allocated: its bit, or handed out by the fast path
+    /// of the cache that holds the slab, and not freed by that cache's owner since (the rule at
+    /// the top of this file). For the owner, or for a reader while the owner cannot allocate.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly bool IsAllocated(int idx)
+    {
+        ulong mask = 1UL << idx;
+        int w = idx >> 6;
+        return ((AllocBits[w] & mask) != 0 || (State == SlabState.Cached && idx < FreeIndex)) && (OwnerFrees[w] & mask) == 0;
     }
 
     /// <summary>Index of the object at <paramref name="address"/> (which must lie in the slab). Go: objIndex.</summary>
@@ -203,6 +278,8 @@ internal unsafe struct Slab
         int set = 0;
         for (int w = 0; w < Words; w++) set += BitOperations.PopCount(AllocBits[w]);
         Debug.Assert(AllocCount == set - (Words * 64 - NElems), "AllocCount == popcount(AllocBits) - tail");
+        for (int w = 0; w < Words; w++)
+            Debug.Assert(OwnerFrees[w] == 0, "owner frees are folded before a slab leaves its cache");
         for (int w = 0; w < Words; w++)
             Debug.Assert((MarkBits[w] & ~AllocBits[w]) == 0, "only allocated objects are marked (sticky marks of a generational heap included)");
     }
