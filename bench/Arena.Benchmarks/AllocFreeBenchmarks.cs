@@ -183,7 +183,6 @@ public unsafe class AllocFree32Benchmarks
         return last;
     }
 
-    internal struct Payload32 { public long A, B, C, D; }
 
     internal sealed class Class32 { public long A, B; }
 }

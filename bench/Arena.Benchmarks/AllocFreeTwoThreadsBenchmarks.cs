@@ -43,6 +43,9 @@ public unsafe class AllocFreeTwoThreadsBenchmarks
     [Benchmark(OperationsPerInvoke = Ops, Description = "Arena local")]
     public int ArenaLocalPairs() => Run(new ArenaLocalLoop(_heap, Size));
 
+    [Benchmark(OperationsPerInvoke = Ops, Description = "Arena local typed")]
+    public int ArenaLocalTypedPairs() => Size == 32 ? Run(new ArenaLocalTypedLoop<Payload32>(_heap)) : Run(new ArenaLocalTypedLoop<Payload256>(_heap));
+
     [Benchmark(OperationsPerInvoke = Ops, Description = "new")]
     public int NewPairs() => Run(new NewLoop(Size));
 
@@ -83,6 +86,16 @@ public unsafe class AllocFreeTwoThreadsBenchmarks
         {
             LocalHeap local = heap.Local();
             for (int i = 0; i < PairsPerThread; i++) local.Free(local.Alloc(size));
+        }
+    }
+
+    /// <summary>Alloc&lt;T&gt;/Free(Ptr&lt;T&gt;) through the thread's handle: T's class is a JIT constant.</summary>
+    private readonly struct ArenaLocalTypedLoop<T>(Heap heap) : IAction where T : unmanaged
+    {
+        public void Invoke(int _)
+        {
+            LocalHeap local = heap.Local();
+            for (int i = 0; i < PairsPerThread; i++) local.Free(local.Alloc<T>());
         }
     }
 

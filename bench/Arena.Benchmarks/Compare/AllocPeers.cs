@@ -21,6 +21,12 @@ internal static unsafe class AllocPeers
                 for (long i = 0; i < n; i++) { void* p = heap.Alloc(size); s += (long)p; heap.Free(p); }
                 return s;
             }),
+            new("Arena typed", n => size switch
+            {
+                32 => Typed<Payload32>(heap, n),
+                256 => Typed<Payload256>(heap, n),
+                _ => throw new ArgumentOutOfRangeException(nameof(size), size, "Typed rows exist for 32 and 256 bytes."),
+            }),
             new("NativeMemory", n =>
             {
                 long s = 0;
@@ -52,5 +58,14 @@ internal static unsafe class AllocPeers
                 return s;
             }),
         ];
+    }
+
+    /// <summary>Alloc&lt;T&gt;/Free(Ptr&lt;T&gt;) through the thread's handle, as a loop that allocates and frees many objects would.</summary>
+    private static long Typed<T>(Heap heap, long n) where T : unmanaged
+    {
+        LocalHeap local = heap.Local();
+        long s = 0;
+        for (long i = 0; i < n; i++) { Ptr<T> p = local.Alloc<T>(); s += p.Address; local.Free(p); }
+        return s;
     }
 }
