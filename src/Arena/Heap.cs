@@ -249,6 +249,7 @@ public sealed unsafe partial class Heap : IDisposable
                 // wait for FoldManual, a collected slab's for FoldAllocated and its release
                 // (CacheBlock.CollectedMallocs). See Slab.cs.
                 if (SlabClass.IsCollectedClass(slabClass)) s->AllocCount++;
+                else cache->FreeHint = slabClass;
                 return (void*)(s->Base + (nuint)idx * (elemSize != 0 ? elemSize : s->ElemSize));
             }
         }
@@ -264,6 +265,7 @@ public sealed unsafe partial class Heap : IDisposable
         if (sizeClass == 0) return AllocLarge(size, kind);
         ThreadCache cache = CacheForThread();
         CacheBlock* b = cache.Block;
+        if (!SlabClass.IsCollected(kind)) b->FreeHint = slabClass;
         Slab* s = (Slab*)b->Current[slabClass];
         if (s != ThreadCache.EmptySlab)
         {
@@ -385,7 +387,33 @@ public sealed unsafe partial class Heap : IDisposable
     public void Free(void* pointer)
     {
         ThreadCache? cache = t_cache;   // read first: its latency overlaps the lookups
-        FreeWith(pointer, cache != null ? cache.Block : null);
+        CacheBlock* current = cache != null ? cache.Block : null;
+        FreeRawWith(pointer, cache != null && cache.Heap == this ? current : null, current);
+    }
+
+    /// <summary>
+    /// <see cref="Free(void*)"/> given this heap's cache block of the calling thread, or null
+    /// (<paramref name="own"/>), and the thread's current cache block of any heap
+    /// (<paramref name="current"/>). The class is not known, so the object is looked for first
+    /// in the current slab of the class the thread allocated last (CacheBlock.FreeHint): the
+    /// common allocate-then-free pattern then needs no address-map lookup. Anything else,
+    /// interior pointers included, goes the general way.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void FreeRawWith(void* pointer, CacheBlock* own, CacheBlock* current)
+    {
+        if (own != null)
+        {
+            Slab* s = (Slab*)own->Current[own->FreeHint];
+            nuint a = (nuint)pointer;
+            int idx = s->ObjectIndex(a);   // any value when a lies outside s: the test below then fails
+            if ((uint)idx < (uint)s->NElems && s->Base + (nuint)idx * s->ElemSize == a)
+            {
+                FreeOwned(s, idx, (nint)a);
+                return;
+            }
+        }
+        FreeWith(pointer, current);
     }
 
     /// <summary>

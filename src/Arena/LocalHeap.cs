@@ -118,7 +118,7 @@ public readonly unsafe ref struct LocalHeap
     public void Free(void* pointer)
     {
         if (_cache is null) ThrowDefault();
-        _heap.FreeWith(pointer, _block);
+        _heap.FreeRawWith(pointer, _block, _block);
     }
 
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]

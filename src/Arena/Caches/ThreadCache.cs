@@ -39,6 +39,12 @@ internal unsafe struct CacheBlock
     public fixed long CollectedMallocs[SizeClassTable.Count];
     /// <summary>Objects freed per class by this thread (whoever allocated them).</summary>
     public fixed long Frees[SizeClassTable.Count];
+    /// <summary>
+    /// The manual slab class of this thread's last small allocation: the raw Free(void*) looks
+    /// for its object in that class's current slab first (Heap.FreeRawWith). 0, the large
+    /// class, whose current slab is always the empty sentinel, when none.
+    /// </summary>
+    public int FreeHint;
     public CacheBlock* Next;
     public CacheBlock* Prev;
     /// <summary>

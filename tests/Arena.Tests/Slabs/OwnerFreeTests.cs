@@ -182,6 +182,48 @@ public unsafe class OwnerFreeTests
     }
 
     [Fact]
+    public void A_raw_free_looks_in_the_slab_of_the_last_allocated_class_first_and_checks_the_same()
+    {
+        using var heap = new Heap();
+        LocalHeap local = heap.Local();
+        byte* a = (byte*)local.Alloc(48);                   // the hint: the 48-byte class
+        byte* b = (byte*)local.Alloc(48);
+        local.Free(a);                                       // found through the hint
+        Assert.Throws<ArgumentException>(() => { LocalHeap l = heap.Local(); l.Free(a); });   // double free, same path
+        var e = Assert.Throws<ArgumentException>(() => heap.Free(b + 16));                    // interior: the general path says so
+        Assert.Contains("points inside the object", e.Message);
+        // The slab's tail: 8192 / 48 = 170 objects and 32 bytes left over. The first byte past the
+        // last object is no object, though the multiply would make it object 170.
+        Arena.Pages.Chunk* chunk = Arena.Pages.AddressMap.Lookup((nuint)b);
+        Arena.Slabs.Slab* slab = chunk->SlabOf((nuint)b);
+        Assert.Equal(170, slab->NElems);
+        byte* tail = (byte*)(slab->Base + 170 * 48);
+        Assert.Throws<ArgumentException>(() => heap.Free(tail));
+        byte* c = (byte*)local.Alloc(16);                    // the hint moves to the 16-byte class
+        local.Free(b);                                       // not in the hinted slab: the address map finds it
+        heap.Free(c);
+        HeapStats st = heap.GetStats();
+        Assert.Equal((3L, 3L, 0L), (st.Mallocs, st.Frees, st.HeapObjects));
+    }
+
+    [Fact]
+    public void A_raw_free_through_another_heap_never_takes_the_hinted_slab()
+    {
+        using var mine = new Heap();
+        using var theirs = new Heap();
+        void* own = mine.Alloc(32);
+        void* foreign = theirs.Alloc(32);                    // this thread's current cache is now theirs,
+        Assert.Equal(1, theirs.GetStats().HeapObjects);      // its hint the 32-byte class, whose slab holds foreign
+        Assert.Throws<ArgumentException>(() => mine.Free(foreign));
+        Assert.Throws<ArgumentException>(() => { LocalHeap l = mine.Local(); l.Free(foreign); });
+        Assert.Equal(1, theirs.GetStats().HeapObjects);
+        theirs.Free(foreign);
+        mine.Free(own);
+        Assert.Equal(0, mine.GetStats().HeapObjects);
+        Assert.Equal(0, theirs.GetStats().HeapObjects);
+    }
+
+    [Fact]
     public void A_typed_free_of_an_interior_pointer_in_the_held_slab_is_rejected_and_changes_nothing()
     {
         using var heap = new Heap();
