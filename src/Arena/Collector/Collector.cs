@@ -725,6 +725,9 @@ internal sealed unsafe class Collector
         }
     }
 
+    /// <summary>How many popped grey objects wait, prefetched, before they are scanned (a power of two).</summary>
+    private const int PrefetchAhead = 8;
+
     /// <summary>
     /// Scans grey objects from <paramref name="work"/> until it is empty (Go: gcDrain's inner
     /// loop). The list's top, capacity and chunk hint live in locals here, so the JIT keeps them
@@ -739,9 +742,31 @@ internal sealed unsafe class Collector
         int count = work._count, capacity = work.Capacity;
         Chunk* hint = work.Hint;
         long marked = 0;
-        while (count > 0)
+        // A grey object is prefetched when it leaves the stack and scanned PrefetchAhead pops
+        // later, so that its cache miss overlaps the scans in between.
+        nuint* ring = stackalloc nuint[PrefetchAhead];
+        int head = 0, filled = 0;
+        while (count > 0 || filled > 0)
         {
-            nuint obj = items[--count];
+            nuint obj;
+            if (count > 0)
+            {
+                nuint next = items[--count];
+                if (System.Runtime.Intrinsics.X86.Sse.IsSupported) System.Runtime.Intrinsics.X86.Sse.Prefetch0((void*)next);
+                if (filled < PrefetchAhead)
+                {
+                    ring[(head + filled++) & (PrefetchAhead - 1)] = next;
+                    continue;
+                }
+                obj = ring[head];
+                ring[head] = next;
+            }
+            else
+            {
+                obj = ring[head];
+                filled--;
+            }
+            head = (head + 1) & (PrefetchAhead - 1);
             Chunk* c = hint;
             if (c == null || obj - c->Base >= PageHeap.ChunkSize) hint = c = AddressMap.Lookup(obj);
             Slab* s = c->SlabOf(obj);
