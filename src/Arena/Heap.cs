@@ -243,8 +243,6 @@ public sealed unsafe partial class Heap : IDisposable
             {
                 s->AllocCache = (bits >> tz) >> 1;
                 s->FreeIndex = next;
-                // A collected slab's bits wait for FoldAllocated (Slab.cs), and its allocations
-                // are counted when it leaves the cache (CacheBlock.CollectedMallocs).
                 // Neither the alloc bit nor the statistics are written here: a manual slab's
                 // wait for FoldManual, a collected slab's for FoldAllocated and its release
                 // (CacheBlock.CollectedMallocs). See Slab.cs.
@@ -349,7 +347,7 @@ public sealed unsafe partial class Heap : IDisposable
             nuint idx = offset / TypeLayout<T>.ElemSize;
             if (offset % TypeLayout<T>.ElemSize == 0 && idx < (nuint)s->NElems)
             {
-                FreeOwned(s, (int)idx, (nint)pointer);
+                FreeOwned(s, idx, (nint)pointer);
                 return;
             }
         }
@@ -361,14 +359,14 @@ public sealed unsafe partial class Heap : IDisposable
     /// thread's cache owns: one bit in OwnerFrees, counted when the slab is folded (Slab.cs).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void FreeOwned(Slab* s, int idx, nint address)
+    private static void FreeOwned(Slab* s, nuint idx, nint address)
     {
-        int w = idx >> 6;
-        ulong mask = 1UL << idx;
-        ref ulong frees = ref s->OwnerFrees[w];
-        bool allocated = idx < s->FreeIndex || (s->AllocBits[w] & mask) != 0;
-        if (!allocated || ((frees | s->RemoteBits[w]) & mask) != 0) ThrowHelper.DoubleFree(address);
-        frees |= mask;
+        nuint w = idx >> 6;
+        ulong mask = 1UL << (int)idx;
+        ulong* frees = s->OwnerFrees + w;
+        bool allocated = idx < (nuint)s->FreeIndex || (s->AllocBits[w] & mask) != 0;
+        if (!allocated || ((*frees | s->RemoteBits[w]) & mask) != 0) ThrowHelper.DoubleFree(address);
+        *frees |= mask;
     }
 
     /// <summary>Folds a manual slab of <paramref name="b"/>'s cache (Slab.FoldManual) and counts what it handed out and took back.</summary>
@@ -409,7 +407,7 @@ public sealed unsafe partial class Heap : IDisposable
             int idx = s->ObjectIndex(a);   // any value when a lies outside s: the test below then fails
             if ((uint)idx < (uint)s->NElems && s->Base + (nuint)idx * s->ElemSize == a)
             {
-                FreeOwned(s, idx, (nint)a);
+                FreeOwned(s, (nuint)idx, (nint)a);
                 return;
             }
         }
@@ -436,7 +434,7 @@ public sealed unsafe partial class Heap : IDisposable
             ThrowHelper.Interior((nint)a, (nint)(s->Base + (nuint)Math.Min(idx, s->NElems - 1) * s->ElemSize));
         if (cache != null && s->Owner == (nint)cache)
         {
-            FreeOwned(s, idx, (nint)a);
+            FreeOwned(s, (nuint)idx, (nint)a);
             return;
         }
         FreeRemote(s, a, idx >> 6, 1UL << idx);
