@@ -326,19 +326,17 @@ public sealed unsafe partial class Heap : IDisposable
     public void Free<T>(Ptr<T> pointer) where T : unmanaged
     {
         ThreadCache? cache = t_cache;
-        CacheBlock* current = cache != null ? cache.Block : null;
-        FreeTypedWith(pointer.Pointer, cache != null && cache.Heap == this ? current : null, current);
+        FreeTypedWith(pointer.Pointer, cache != null && cache.Heap == this ? cache.Block : null);
     }
 
     /// <summary>
-    /// <see cref="Free{T}(Ptr{T})"/> given this heap's cache block of the calling thread, or null
-    /// (<paramref name="own"/>), and the thread's current cache block of any heap (<paramref name="current"/>).
+    /// <see cref="Free{T}(Ptr{T})"/> given this heap's cache block of the calling thread, or null.
     /// The common case, an object of the cache's current slab of T's class, is found without the
     /// address map: T's class and object size are JIT constants, so the slab is one load away and
     /// the object index a shift or a multiply. Anything else goes the general way.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void FreeTypedWith<T>(T* pointer, CacheBlock* own, CacheBlock* current) where T : unmanaged
+    internal void FreeTypedWith<T>(T* pointer, CacheBlock* own) where T : unmanaged
     {
         if (TypeLayout<T>.SizeClass != 0 && own != null)
         {
@@ -351,7 +349,7 @@ public sealed unsafe partial class Heap : IDisposable
                 return;
             }
         }
-        FreeWith(pointer, current);
+        FreeWith(pointer, own);
     }
 
     /// <summary>
@@ -385,20 +383,18 @@ public sealed unsafe partial class Heap : IDisposable
     public void Free(void* pointer)
     {
         ThreadCache? cache = t_cache;   // read first: its latency overlaps the lookups
-        CacheBlock* current = cache != null ? cache.Block : null;
-        FreeRawWith(pointer, cache != null && cache.Heap == this ? current : null, current);
+        FreeRawWith(pointer, cache != null && cache.Heap == this ? cache.Block : null);
     }
 
     /// <summary>
-    /// <see cref="Free(void*)"/> given this heap's cache block of the calling thread, or null
-    /// (<paramref name="own"/>), and the thread's current cache block of any heap
-    /// (<paramref name="current"/>). The class is not known, so the object is looked for first
+    /// <see cref="Free(void*)"/> given this heap's cache block of the calling thread, or null.
+    /// The class is not known, so the object is looked for first
     /// in the current slab of the class the thread allocated last (CacheBlock.FreeHint): the
     /// common allocate-then-free pattern then needs no address-map lookup. Anything else,
     /// interior pointers included, goes the general way.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void FreeRawWith(void* pointer, CacheBlock* own, CacheBlock* current)
+    internal void FreeRawWith(void* pointer, CacheBlock* own)
     {
         if (own != null)
         {
@@ -411,12 +407,13 @@ public sealed unsafe partial class Heap : IDisposable
                 return;
             }
         }
-        FreeWith(pointer, current);
+        FreeWith(pointer, own);
     }
 
     /// <summary>
-    /// <see cref="Free(void*)"/> given the calling thread's current cache (any heap's, or null):
-    /// the object is freed in place when that cache owns its slab.
+    /// <see cref="Free(void*)"/> given this heap's cache block of the calling thread, or null:
+    /// the object is freed in place when that cache owns its slab, else as a remote free
+    /// counted in that cache.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void FreeWith(void* pointer, CacheBlock* cache)
@@ -437,17 +434,17 @@ public sealed unsafe partial class Heap : IDisposable
             FreeOwned(s, (nuint)idx, (nint)a);
             return;
         }
-        FreeRemote(s, a, idx >> 6, 1UL << idx);
+        FreeRemote(s, a, idx >> 6, 1UL << idx, cache);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void FreeRemote(Slab* s, nuint a, int w, ulong mask)
+    private void FreeRemote(Slab* s, nuint a, int w, ulong mask, CacheBlock* own)
     {
         if (!IsAllocatedRemote(s, w, mask)) ThrowHelper.DoubleFree((nint)a);
         int sizeClass = s->SizeClass;
         ulong old = Interlocked.Or(ref s->RemoteBits[w], mask);
         if ((old & mask) != 0) ThrowHelper.DoubleFree((nint)a);
-        CacheForThread().Block->Frees[sizeClass]++;
+        (own != null ? own : CacheForThread().Block)->Frees[sizeClass]++;
         // The OR above is a full fence: if the slab's owner filed it as Full before
         // merging, this read sees Full (see Central.cs).
         if (Volatile.Read(ref *(byte*)&s->State) == (byte)SlabState.Full)

@@ -108,7 +108,7 @@ public readonly unsafe ref struct LocalHeap
     public void Free<T>(Ptr<T> pointer) where T : unmanaged
     {
         if (_cache is null) ThrowDefault();
-        _heap.FreeTypedWith(pointer.Pointer, _block, _block);
+        _heap.FreeTypedWith(pointer.Pointer, _block);
     }
 
     /// <summary>As <see cref="Heap.Free(void*)"/>.</summary>
@@ -118,7 +118,7 @@ public readonly unsafe ref struct LocalHeap
     public void Free(void* pointer)
     {
         if (_cache is null) ThrowDefault();
-        _heap.FreeRawWith(pointer, _block, _block);
+        _heap.FreeRawWith(pointer, _block);
     }
 
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
