@@ -243,11 +243,9 @@ public sealed unsafe partial class Heap : IDisposable
             {
                 s->AllocCache = (bits >> tz) >> 1;
                 s->FreeIndex = next;
-                // Neither the alloc bit nor the statistics are written here: a manual slab's
-                // wait for FoldManual, a collected slab's for FoldAllocated and its release
-                // (CacheBlock.CollectedMallocs). See Slab.cs.
-                if (SlabClass.IsCollectedClass(slabClass)) s->AllocCount++;
-                else cache->FreeHint = slabClass;
+                // Neither the alloc bit nor a count is written here: both wait for the
+                // slab's fold (Slab.cs, Heap.Fold).
+                if (!SlabClass.IsCollectedClass(slabClass)) cache->FreeHint = slabClass;
                 return (void*)(s->Base + (nuint)idx * (elemSize != 0 ? elemSize : s->ElemSize));
             }
         }
@@ -270,19 +268,17 @@ public sealed unsafe partial class Heap : IDisposable
             int idx = s->TakeNext();
             if (idx < 0)
             {
-                if (!SlabClass.IsCollected(kind)) FoldManual(s, b);   // before the merge, which reads the bits
+                Fold(s, b);                       // rewinds FreeIndex; before the merge, which reads the bits
                 s->MergeRemoteFrees();
                 if (s->NElems - s->AllocCount >= Math.Max(1, s->NElems / 4))
                 {
-                    if (SlabClass.IsCollected(kind)) s->FoldAllocated();
-                    s->FreeIndex = 0;             // enough came back: rescan this slab
-                    s->RefillCache();
+                    s->RefillCache();             // enough came back: rescan this slab, merged frees included
                     idx = s->TakeNext();
                 }
             }
             if (idx >= 0)
             {
-                if (!SlabClass.IsCollected(kind)) b->Mallocs[sizeClass]++;
+                (SlabClass.IsCollected(kind) ? b->CollectedMallocs : b->Mallocs)[sizeClass]++;
                 return (void*)(s->Base + (nuint)idx * s->ElemSize);
             }
             b->Current[slabClass] = (long)ThreadCache.EmptySlab;
@@ -292,7 +288,7 @@ public sealed unsafe partial class Heap : IDisposable
         b->Current[slabClass] = (long)s;
         if (SlabClass.IsCollected(kind)) Collector.OnCollectedSlabAcquired(s);
         int taken = s->TakeNext();
-        if (!SlabClass.IsCollected(kind)) b->Mallocs[sizeClass]++;
+        (SlabClass.IsCollected(kind) ? b->CollectedMallocs : b->Mallocs)[sizeClass]++;
         return (void*)(s->Base + (nuint)taken * s->ElemSize);
     }
 
@@ -367,12 +363,20 @@ public sealed unsafe partial class Heap : IDisposable
         *frees |= mask;
     }
 
-    /// <summary>Folds a manual slab of <paramref name="b"/>'s cache (Slab.FoldManual) and counts what it handed out and took back.</summary>
-    internal static void FoldManual(Slab* s, CacheBlock* b)
+    /// <summary>
+    /// Folds a slab of <paramref name="b"/>'s cache (Slab.Fold) and counts what it handed out and
+    /// took back: a collected slab's allocations in CollectedMallocs, which the collector may
+    /// write while the owner allocates manual objects.
+    /// </summary>
+    internal static void Fold(Slab* s, CacheBlock* b)
     {
-        s->FoldManual(out int allocated, out int freed);
-        b->Mallocs[s->SizeClass] += allocated;
-        b->Frees[s->SizeClass] += freed;
+        s->Fold(out int allocated, out int freed);
+        if (SlabClass.IsCollected(s->Kind)) b->CollectedMallocs[s->SizeClass] += allocated;
+        else
+        {
+            b->Mallocs[s->SizeClass] += allocated;
+            b->Frees[s->SizeClass] += freed;
+        }
     }
 
     /// <summary>Frees memory allocated by <see cref="Alloc(nint, int)"/> or <see cref="Alloc{T}"/> on this heap.</summary>
@@ -440,7 +444,7 @@ public sealed unsafe partial class Heap : IDisposable
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void FreeRemote(Slab* s, nuint a, int w, ulong mask, CacheBlock* own)
     {
-        if (!IsAllocatedRemote(s, w, mask)) ThrowHelper.DoubleFree((nint)a);
+        if (!s->IsAllocatedRacy((w << 6) + System.Numerics.BitOperations.TrailingZeroCount(mask))) ThrowHelper.DoubleFree((nint)a);
         int sizeClass = s->SizeClass;
         ulong old = Interlocked.Or(ref s->RemoteBits[w], mask);
         if ((old & mask) != 0) ThrowHelper.DoubleFree((nint)a);
@@ -449,22 +453,6 @@ public sealed unsafe partial class Heap : IDisposable
         // merging, this read sees Full (see Central.cs).
         if (Volatile.Read(ref *(byte*)&s->State) == (byte)SlabState.Full)
             _centrals[sizeClass].OnRemoteFreeIntoFull(s);
-    }
-
-    /// <summary>
-    /// Slab.IsAllocated, read by a thread that does not own the slab while its owner may be
-    /// allocating, freeing or folding. A fold writes the bits before it rewinds FreeIndex or
-    /// gives the slab up, so the bits are read again after the state and FreeIndex: an object
-    /// that is allocated is never reported free. (A double free racing with the owner may go
-    /// unseen; its remote bit is then dropped by the merge, which keeps only allocated bits.)
-    /// </summary>
-    private static bool IsAllocatedRemote(Slab* s, int w, ulong mask)
-    {
-        if ((Volatile.Read(ref s->OwnerFrees[w]) & mask) != 0) return false;
-        if ((Volatile.Read(ref s->AllocBits[w]) & mask) != 0) return true;
-        int idx = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(mask);
-        if (Volatile.Read(ref *(byte*)&s->State) == (byte)SlabState.Cached && idx < Volatile.Read(ref s->FreeIndex)) return true;
-        return (Volatile.Read(ref s->AllocBits[w]) & mask) != 0;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -633,16 +621,11 @@ public sealed unsafe partial class Heap : IDisposable
                     frees[c] += Volatile.Read(ref b->Frees[c]);
                     // The slabs the cache holds count what they handed out (and a manual
                     // slab, took back) since they were last folded.
-                    for (SlabKind k = SlabKind.Collected; k <= SlabKind.CollectedScan; k++)
-                    {
-                        Slab* s = (Slab*)Volatile.Read(ref b->Current[SlabClass.Of(c, k)]);
-                        if (s != ThreadCache.EmptySlab) mallocs[c] += s->AllocCount - s->CountedAllocs;
-                    }
-                    for (SlabKind k = SlabKind.Manual; k <= SlabKind.ManualScan; k++)
+                    for (SlabKind k = SlabKind.Manual; k <= SlabKind.CollectedScan; k++)
                     {
                         Slab* s = (Slab*)Volatile.Read(ref b->Current[SlabClass.Of(c, k)]);
                         if (s == ThreadCache.EmptySlab) continue;
-                        s->PendingManual(out int allocated, out int freed);
+                        s->Pending(out int allocated, out int freed);
                         mallocs[c] += allocated;
                         frees[c] += freed;
                     }

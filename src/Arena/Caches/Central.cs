@@ -64,13 +64,7 @@ internal sealed unsafe class Central
     /// <summary>Takes back a slab its owner is done with (exhausted, or the thread ended).</summary>
     public void Release(Slab* s)
     {
-        if (SlabClass.IsCollected(_kind))
-        {
-            s->FoldAllocated();
-            // Collected allocation is counted here, once per slab, not at every object.
-            ((CacheBlock*)s->Owner)->CollectedMallocs[_sizeClass] += s->AllocCount - s->CountedAllocs;
-        }
-        else Heap.FoldManual(s, (CacheBlock*)s->Owner);
+        Heap.Fold(s, (CacheBlock*)s->Owner);   // allocation is counted here and at refills, not at every object
         lock (_lock)
         {
             s->Owner = 0;
@@ -210,7 +204,6 @@ internal sealed unsafe class Central
     {
         s->Owner = owner;
         s->State = SlabState.Cached;
-        s->CountedAllocs = s->AllocCount;
         s->FreeIndex = 0;
         s->RefillCache();
         return s;

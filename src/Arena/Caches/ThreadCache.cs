@@ -31,10 +31,11 @@ internal unsafe struct CacheBlock
     /// <summary>Objects allocated per class by this thread from manual slabs.</summary>
     public fixed long Mallocs[SizeClassTable.Count];
     /// <summary>
-    /// Objects allocated per class from collected slabs, counted when a slab leaves this cache
-    /// (Central.Release), not at each allocation (Go: mcache.refill's stats); the slabs the
-    /// cache holds now count AllocCount - CountedAllocs more. Written by the owning thread, or
-    /// by the collector while the owner cannot allocate collected objects.
+    /// Objects allocated per class from collected slabs, counted when a slab is folded (it runs
+    /// out or leaves this cache), not at each allocation (Go: mcache.refill's stats); the slabs
+    /// the cache holds count Slab.Pending more. Apart from Mallocs because the collector writes
+    /// it, when it flushes the cache, while the owner cannot allocate collected objects but may
+    /// allocate manual ones.
     /// </summary>
     public fixed long CollectedMallocs[SizeClassTable.Count];
     /// <summary>Objects freed per class by this thread (whoever allocated them).</summary>

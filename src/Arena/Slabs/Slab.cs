@@ -9,14 +9,15 @@
 //               never finds them. The fast path does not set them (Go:
 //               mspan.isFree, "objects below freeindex are allocated"): while a
 //               slab is cached, every object below FreeIndex is allocated
-//               whatever its bit says, and a fold writes that into the bits
-//               (FoldAllocated for a collected slab, FoldManual for a manual
-//               one) when the slab leaves its cache or is rescanned. The slow
-//               path (TakeNext) sets the bit of what it hands out.
+//               whatever its bit says, and Fold writes that into the bits when
+//               the slab runs out or leaves its cache, for collected and manual
+//               slabs alike. The slow path (TakeNext) sets the bit of what it
+//               hands out.
 //   OwnerFrees  a manual slab's objects freed by its owner since the last fold
 //               (the owner's free does not touch AllocBits either, so that an
-//               allocation and a free write different words). FoldManual
-//               clears them out of AllocBits. Zero while not cached.
+//               allocation and a free write different words). Fold clears
+//               them out of AllocBits. Zero while not cached, and always zero
+//               in a collected slab.
 //   IsAllocated(i) = (AllocBits[i] or (Cached and i < FreeIndex)) and not OwnerFrees[i].
 //   AllocCache  ~AllocBits shifted so that bit 0 is the object at FreeIndex:
 //               a 1 is a free object. Searched with a trailing-zero count.
@@ -83,8 +84,6 @@ internal unsafe struct Slab
     /// barrier marks cards only for stores into such slabs. Set by the sweep, false when fresh.
     /// </summary>
     public bool HasOld;
-    /// <summary>AllocCount when the slab was last handed to a cache: a collected slab's allocations are counted from it when it leaves.</summary>
-    public int CountedAllocs;
     /// <summary>
     /// A collected slab whose every slot already has the pointer bits of one type: that type's
     /// CollectedLayout.Stamp (0: none). Allocating that type here then writes no bits; any other
@@ -106,7 +105,7 @@ internal unsafe struct Slab
     public fixed ulong AllocBits[BitmapWords];
     public fixed ulong RemoteBits[BitmapWords];
     public fixed ulong MarkBits[BitmapWords];
-    /// <summary>A cached manual slab's objects freed by its owner since the last <see cref="FoldManual"/>.</summary>
+    /// <summary>A cached manual slab's objects freed by its owner since the last <see cref="Fold"/>.</summary>
     public fixed ulong OwnerFrees[BitmapWords];
 
     /// <summary>Number of bitmap words in use for this slab.</summary>
@@ -132,27 +131,15 @@ internal unsafe struct Slab
     }
 
     /// <summary>
-    /// Sets the alloc bits of every object below FreeIndex: a collected slab's fast path hands
-    /// objects out without setting them (see the top of this file). Called when a collected slab
-    /// leaves its cache and before it is rescanned from index 0; setting bits already set
-    /// changes nothing. Never for a manual slab: objects below FreeIndex may have been freed.
-    /// </summary>
-    public void FoldAllocated()
-    {
-        int full = FreeIndex >> 6;
-        for (int w = 0; w < full; w++) AllocBits[w] = ulong.MaxValue;
-        if ((FreeIndex & 63) != 0) AllocBits[full] |= (1UL << (FreeIndex & 63)) - 1;
-    }
-
-    /// <summary>
-    /// Brings a cached manual slab's bits and count up to date (see the top of this file): sets
+    /// Brings a cached slab's bits and count up to date (see the top of this file): sets
     /// the bits below FreeIndex, clears those of <see cref="OwnerFrees"/>, and returns how many
     /// objects the fast path handed out (<paramref name="allocated"/>) and the owner freed
     /// (<paramref name="freed"/>) since the last fold, for the cache's statistics. Then the bits
     /// tell everything, and FreeIndex rewinds to 0 (the alloc cache reloaded) so that the rule
-    /// cannot count an object twice. Owner only.
+    /// cannot count an object twice. The owner only, or the collector flushing a cache whose
+    /// owner cannot allocate collected objects.
     /// </summary>
-    public void FoldManual(out int allocated, out int freed)
+    public void Fold(out int allocated, out int freed)
     {
         int a = 0, f = 0;
         int words = Words;
@@ -174,10 +161,10 @@ internal unsafe struct Slab
     }
 
     /// <summary>
-    /// What <see cref="FoldManual"/> would count now, without changing anything: for statistics
+    /// What <see cref="Fold"/> would count now, without changing anything: for statistics
     /// read while the owner may be allocating (then the figures are as racy as any counter's).
     /// </summary>
-    public readonly void PendingManual(out int allocated, out int freed)
+    public readonly void Pending(out int allocated, out int freed)
     {
         int a = 0, f = 0;
         int fi = FreeIndex, words = Words;
@@ -210,6 +197,23 @@ internal unsafe struct Slab
         ulong mask = 1UL << idx;
         int w = idx >> 6;
         return ((AllocBits[w] & mask) != 0 || (State == SlabState.Cached && idx < FreeIndex)) && (OwnerFrees[w] & mask) == 0;
+    }
+
+    /// <summary>
+    /// <see cref="IsAllocated"/>, read by a thread that does not own the slab while its owner may
+    /// be allocating, freeing or folding. A fold writes the bits before it rewinds FreeIndex or
+    /// gives the slab up, so the bits are read again after the state and FreeIndex: an object
+    /// that is allocated is never reported free. (A double free racing with the owner may go
+    /// unseen; its remote bit is then dropped by the merge, which keeps only allocated bits.)
+    /// </summary>
+    public bool IsAllocatedRacy(int idx)
+    {
+        ulong mask = 1UL << idx;
+        int w = idx >> 6;
+        if ((Volatile.Read(ref OwnerFrees[w]) & mask) != 0) return false;
+        if ((Volatile.Read(ref AllocBits[w]) & mask) != 0) return true;
+        if (Volatile.Read(ref Unsafe.As<SlabState, byte>(ref State)) == (byte)SlabState.Cached && idx < Volatile.Read(ref FreeIndex)) return true;
+        return (Volatile.Read(ref AllocBits[w]) & mask) != 0;
     }
 
     /// <summary>Index of the object at <paramref name="address"/> (which must lie in the slab). Go: objIndex.</summary>

@@ -39,7 +39,7 @@ public unsafe class SlabTests
     [InlineData(1, 64)]
     [InlineData(1, 700)]
     [InlineData(3, 341)]  // a partial last word, every object handed out
-    public void FoldAllocated_sets_exactly_the_bits_below_FreeIndex(int sizeClass, int handedOut) => WithSlab(sizeClass, p =>
+    public void Fold_sets_exactly_the_bits_below_FreeIndex(int sizeClass, int handedOut) => WithSlab(sizeClass, p =>
     {
         // A collected slab's fast path hands objects out by FreeIndex without setting their
         // bits; objects a sweep left alive have their bits set anywhere in the slab.
@@ -49,7 +49,7 @@ public unsafe class SlabTests
         for (int i = 0; i < s->NElems; i++)
             if (rng.Next(4) == 0) { survivors.Add(i); s->AllocBits[i >> 6] |= 1UL << i; }
         s->FreeIndex = handedOut;
-        s->FoldAllocated();
+        s->Fold(out _, out _);
         for (int i = 0; i < s->NElems; i++)
         {
             bool set = (s->AllocBits[i >> 6] & (1UL << i)) != 0;
