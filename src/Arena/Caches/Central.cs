@@ -117,9 +117,10 @@ internal sealed unsafe class Central
     /// Sweeps every listed slab of a collected class (the collector holds every mutator at a
     /// safepoint and caches hold none of them): alloc bits become the mark bits, empty slabs go
     /// back to the page heap. With <paramref name="keepMarks"/> (a generational heap) the mark
-    /// bits stay set: the survivors are old. Returns the objects freed.
+    /// bits stay set: the survivors are old. Returns the objects freed; adds the bytes of the
+    /// objects kept to <paramref name="liveBytes"/>.
     /// </summary>
-    public long SweepCollected(bool keepMarks = false)
+    public long SweepCollected(bool keepMarks, ref long liveBytes)
     {
         lock (_lock)
         {
@@ -144,6 +145,7 @@ internal sealed unsafe class Central
                 int tail = s->NElems & 63;
                 if (tail != 0) s->AllocBits[words - 1] |= ~0UL << tail;
                 freed += s->AllocCount - live;
+                liveBytes += (long)live * s->ElemSize;
                 s->AllocCount = live;
                 s->HasOld = keepMarks && live > 0;
                 if (s->HasOld) s->Chunk->HasOld = true;

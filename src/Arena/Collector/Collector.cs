@@ -112,7 +112,7 @@ internal sealed unsafe class Collector
     private readonly object _globalLock = new();
     private int _idleWorkers;
     private int _workers;
-    private long _markedBytes;
+    private long _liveBytes;             // bytes of the collected objects the sweep keeps
 
     private readonly int _heapId;
 
@@ -346,7 +346,6 @@ internal sealed unsafe class Collector
             long before = Volatile.Read(ref _heapLive) + Volatile.Read(ref _allocatedSince);
 
             _heap.ForEachCache(&FlushCollected);
-            _markedBytes = 0;
             bool full = !_generational || FullCycleDue();
             _heap.Pages.BeginMark();
             try
@@ -363,8 +362,9 @@ internal sealed unsafe class Collector
             Sweep();
             long end = Stopwatch.GetTimestamp();
 
-            // A minor cycle does not trace the old objects: they stay counted as live.
-            long live = full ? _markedBytes : Volatile.Read(ref _heapLive) + _markedBytes;
+            // What the sweep kept: the marked objects. A minor cycle does not trace the old
+            // objects, but they keep their marks, so they stay counted as live.
+            long live = _liveBytes;
             Volatile.Write(ref _heapLive, live);
             if (full) _liveAfterFull = live;
             else Interlocked.Increment(ref _numMinorGC);
@@ -489,7 +489,6 @@ internal sealed unsafe class Collector
     private void ScanDirtyCards(int chunks)
     {
         var work = new WorkList();
-        long bytes = 0;
         try
         {
             for (int i = 0; i < chunks; i++)
@@ -504,18 +503,17 @@ internal sealed unsafe class Collector
                     {
                         int b = System.Numerics.BitOperations.TrailingZeroCount(eight) >> 3;
                         eight &= ~(0xFFUL << (b * 8));
-                        ScanCard(c, c->Base + ((at + (nuint)b) << PageHeap.CardShift), ref work, ref bytes);
+                        ScanCard(c, c->Base + ((at + (nuint)b) << PageHeap.CardShift), ref work);
                     }
                 }
             }
             while (work.TryPop(out nuint o)) _global.Push(o);
-            _markedBytes += bytes;
         }
         finally { work.Dispose(); }
     }
 
     /// <summary>Scans the words under the card at <paramref name="card"/> of the old traced objects there.</summary>
-    private void ScanCard(Chunk* c, nuint card, ref WorkList work, ref long bytes)
+    private void ScanCard(Chunk* c, nuint card, ref WorkList work)
     {
         nuint cardEnd = card + PageHeap.CardSize;
         Slab* s = c->SlabOf(card);
@@ -524,7 +522,7 @@ internal sealed unsafe class Collector
         {
             if ((s->MarkBits[0] & 1) == 0) return;            // young: traced if reached
             nuint from = Math.Max(card, s->Base), to = Math.Min(cardEnd, s->Base + s->LargeSize);
-            if (from < to) ScanObject(from, to - from, ref work, ref bytes);
+            if (from < to) ScanObject(from, to - from, ref work);
             return;
         }
         if (s->State is not (SlabState.Partial or SlabState.Full)) return;
@@ -543,7 +541,7 @@ internal sealed unsafe class Collector
                 old &= old - 1;
                 nuint o = s->Base + (nuint)i * s->ElemSize;
                 nuint from = Math.Max(o, lo), to = Math.Min(o + s->ElemSize, hi);
-                ScanObject(from, to - from, ref work, ref bytes);
+                ScanObject(from, to - from, ref work);
             }
         }
     }
@@ -572,10 +570,10 @@ internal sealed unsafe class Collector
         // A hint from an earlier cycle may name a chunk that has been freed since.
         _global.Hint = null;
         // Single-threaded: roots go straight onto the global list the workers start from.
-        Roots.ForEach(p => MarkPointer((nuint)p, ref _global, ref _markedBytes));
+        Roots.ForEach(p => MarkPointer((nuint)p, ref _global));
         ScopeRanges?.Invoke((start, end) =>
         {
-            for (nuint a = (start + 7) & ~(nuint)7; a + 8 <= end; a += 8) MarkPointer(*(nuint*)a, ref _global, ref _markedBytes);
+            for (nuint a = (start + 7) & ~(nuint)7; a + 8 <= end; a += 8) MarkPointer(*(nuint*)a, ref _global);
         });
         ScanManualRoots();
     }
@@ -589,10 +587,9 @@ internal sealed unsafe class Collector
         lock (_largeLock)
         {
             for (Slab* s = _large; s != null; s = s->Next)
-                if (s->Kind == SlabKind.ManualScan && s->State == SlabState.Large) ScanObject(s->Base, (nuint)s->LargeSize, ref state.Work, ref state.Bytes);
+                if (s->Kind == SlabKind.ManualScan && s->State == SlabState.Large) ScanObject(s->Base, (nuint)s->LargeSize, ref state.Work);
         }
         while (state.Work.TryPop(out nuint o)) _global.Push(o);
-        _markedBytes += state.Bytes;
         state.Work.Dispose();
     }
 
@@ -600,7 +597,6 @@ internal sealed unsafe class Collector
     {
         public readonly Collector Collector = collector;
         public WorkList Work;
-        public long Bytes;
     }
 
     private static void ScanSlabObjects(Slab* s, ref ManualScanState st)
@@ -608,7 +604,7 @@ internal sealed unsafe class Collector
         for (int i = 0; i < s->NElems; i++)
         {
             if (!s->IsAllocated(i)) continue;
-            st.Collector.ScanObject(s->Base + (nuint)i * s->ElemSize, s->ElemSize, ref st.Work, ref st.Bytes);
+            st.Collector.ScanObject(s->Base + (nuint)i * s->ElemSize, s->ElemSize, ref st.Work);
         }
     }
 
@@ -623,11 +619,38 @@ internal sealed unsafe class Collector
     }
 
     /// <summary>Greys the object <paramref name="p"/> points into, if it is a white collected object of this heap.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void MarkPointer(nuint p, ref WorkList work, ref long bytes)
+    private void MarkPointer(nuint p, ref WorkList work)
     {
-        nuint grey = Shade(p, ref work.Hint, ref bytes);
+        Chunk* hint = work.Hint;
+        nuint grey = _parallelMark ? Shade<AtomicMarks>(p, ref hint) : Shade<PlainMarks>(p, ref hint);
+        work.Hint = hint;
         if (grey != 0) work.Push(grey);
+    }
+
+    /// <summary>How mark bits are set: with an atomic OR when several workers mark, plainly when one does.</summary>
+    private interface IMarkBits
+    {
+        /// <summary>Sets <paramref name="bit"/> in <paramref name="word"/>; false if it was set already.</summary>
+        static abstract bool TrySet(ulong* word, ulong bit);
+    }
+
+    private struct PlainMarks : IMarkBits
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool TrySet(ulong* word, ulong bit)
+        {
+            ulong m = *word;
+            if ((m & bit) != 0) return false;
+            *word = m | bit;
+            return true;
+        }
+    }
+
+    private struct AtomicMarks : IMarkBits
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool TrySet(ulong* word, ulong bit)
+            => (Volatile.Read(ref *word) & bit) == 0 && (Interlocked.Or(ref *word, bit) & bit) == 0;
     }
 
     /// <summary>
@@ -635,12 +658,26 @@ internal sealed unsafe class Collector
     /// this heap, and returns its start when it must be scanned (a traced object), else 0.
     /// <paramref name="hint"/> is the chunk of the last pointer looked up (consecutive pointers
     /// mostly land in the same 4 MiB chunk); the address map is read only when it misses. A hint
-    /// is always a live chunk of this heap: it is set only from this heap's lookups, reset at
-    /// each cycle's start (MarkRoots), and no chunk is released while marking runs
+    /// is always a live chunk of this heap or null: it is set only from this heap's lookups,
+    /// reset at each cycle's start (MarkRoots), and no chunk is released while marking runs
     /// (PageHeap.BeginMark).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private nuint Shade(nuint p, ref Chunk* hint, ref long bytes)
+    private nuint Shade<TMarks>(nuint p, ref Chunk* hint) where TMarks : struct, IMarkBits
+    {
+        nuint grey = ShadeSmall<TMarks>(p, ref hint);
+        return (grey & LargeTag) == 0 ? grey : ShadeLarge<TMarks>(p);
+    }
+
+    /// <summary>
+    /// <see cref="Shade"/>'s inline part: a pointer into a small object of a slab, marked here,
+    /// or anything else that is not this heap's collected memory (0). For a pointer into a large
+    /// object it marks nothing and returns <paramref name="p"/> tagged with <see cref="LargeTag"/>:
+    /// the caller passes it to <see cref="ShadeLarge"/>, a call, at a time that suits it (the mark
+    /// loop pushes it and makes the call when it pops it, so that no call sits in its inner loop).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private nuint ShadeSmall<TMarks>(nuint p, ref Chunk* hint) where TMarks : struct, IMarkBits
     {
         if (p == 0) return 0;
         Chunk* c = hint;
@@ -652,44 +689,49 @@ internal sealed unsafe class Collector
         }
         Slab* s = c->SlabOf(p);
         if (s == null || s->Kind < SlabKind.Collected) return 0;
-        int idx;
-        nuint size;
-        SlabState state = s->State;
-        if (state == SlabState.Large)
-        {
-            if (p - s->Base >= s->LargeSize) return 0;
-            idx = 0;
-            size = s->LargeSize;
-        }
-        else if (state is SlabState.Partial or SlabState.Full or SlabState.Cached)
-        {
-            idx = s->ObjectIndex(p);
-            if (idx >= s->NElems) return 0;
-            size = s->ElemSize;
-        }
-        else return 0;
+        if ((uint)s->State - (uint)SlabState.Cached > SlabState.Full - SlabState.Cached)
+            return s->State == SlabState.Large ? p | LargeTag : 0;
+        int idx = s->ObjectIndex(p);
+        if ((uint)idx >= (uint)s->NElems) return 0;
         int w = idx >> 6;
         ulong bit = 1UL << idx;
         if ((s->AllocBits[w] & bit) == 0) return 0;             // a free slot: a stale pointer
-        if (_parallelMark)
-        {
-            if ((Volatile.Read(ref s->MarkBits[w]) & bit) != 0) return 0;
-            if ((Interlocked.Or(ref s->MarkBits[w], bit) & bit) != 0) return 0;
-        }
-        else
-        {
-            if ((s->MarkBits[w] & bit) != 0) return 0;
-            s->MarkBits[w] |= bit;
-        }
-        bytes += (long)size;
+        if (!TMarks.TrySet(&s->MarkBits[w], bit)) return 0;
         return s->Kind == SlabKind.CollectedScan ? s->Base + (nuint)idx * s->ElemSize : 0;
     }
 
+    /// <summary>The tag <see cref="ShadeSmall"/> sets on a pointer into a large object: objects start 8-byte aligned, so the low bit is free.</summary>
+    private const nuint LargeTag = 1;
+
+    /// <summary>
+    /// Shade's rare case, a pointer (tag or not) into a large object: marks it if it is a white
+    /// collected object of this heap and returns its start
+    /// when it must be scanned, else 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private nuint ShadeLarge<TMarks>(nuint p) where TMarks : struct, IMarkBits
+    {
+        p &= ~LargeTag;
+        Chunk* c = AddressMap.Lookup(p);
+        if (c == null || c->HeapId != _heapId) return 0;
+        Slab* s = c->SlabOf(p);
+        if (s == null || s->State != SlabState.Large || s->Kind < SlabKind.Collected) return 0;
+        if (p - s->Base >= s->LargeSize) return 0;
+        if ((s->AllocBits[0] & 1) == 0) return 0;
+        if (!TMarks.TrySet(&s->MarkBits[0], 1)) return 0;
+        return s->Kind == SlabKind.CollectedScan ? s->Base : 0;
+    }
+
     /// <summary>Greys every object the pointer words of the object at <paramref name="obj"/> point to.</summary>
-    private void ScanObject(nuint obj, nuint size, ref WorkList work, ref long bytes)
+    private void ScanObject(nuint obj, nuint size, ref WorkList work)
     {
         work.EnsureRoom(size / 8);
-        ScanInto(AddressMap.Lookup(obj), obj, size, work.Items, ref work._count, ref work.Hint, ref bytes);
+        Chunk* hint = work.Hint;
+        int count = work._count;
+        if (_parallelMark) ScanInto<AtomicMarks>(AddressMap.Lookup(obj), obj, size, work.Items, ref count, ref hint);
+        else ScanInto<PlainMarks>(AddressMap.Lookup(obj), obj, size, work.Items, ref count, ref hint);
+        work._count = count;
+        work.Hint = hint;
     }
 
     /// <summary>
@@ -698,7 +740,8 @@ internal sealed unsafe class Collector
     /// scan to <paramref name="items"/>. The caller guarantees room for size / 8 more.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void ScanInto(Chunk* c, nuint obj, nuint size, nuint* items, ref int count, ref Chunk* hint, ref long bytes)
+    private void ScanInto<TMarks>(Chunk* c, nuint obj, nuint size, nuint* items, ref int count, ref Chunk* hint)
+        where TMarks : struct, IMarkBits
     {
         ulong* bits = c->PtrBits;
         nuint cbase = c->Base;
@@ -718,7 +761,7 @@ internal sealed unsafe class Collector
             {
                 int b = System.Numerics.BitOperations.TrailingZeroCount(word);
                 word &= word - 1;
-                nuint grey = Shade(*(nuint*)(cbase + ((w + (nuint)b) << 3)), ref hint, ref bytes);
+                nuint grey = Shade<TMarks>(*(nuint*)(cbase + ((w + (nuint)b) << 3)), ref hint);
                 if (grey != 0) items[count++] = grey;
             }
             w += (nuint)span;
@@ -729,70 +772,141 @@ internal sealed unsafe class Collector
     private const int PrefetchAhead = 8;
 
     /// <summary>
-    /// Scans grey objects from <paramref name="work"/> until it is empty (Go: gcDrain's inner
-    /// loop). The list's top, capacity and chunk hint live in locals here, so the JIT keeps them
-    /// in registers; they go back into <paramref name="work"/> only to grow it or to share.
-    /// With <paramref name="share"/>, half goes to the global list whenever a worker is idle and
-    /// there are <see cref="ShareThreshold"/> or more: a tree marked depth-first never has more
-    /// grey objects than twice its height, so a high threshold would leave the others idle.
+    /// Room the mark loop keeps free on its work list: the pointer words of the largest small
+    /// object, so that scanning one never checks for room. Large objects check for themselves.
     /// </summary>
-    private void DrainLocal(ref WorkList work, ref long bytes, bool share)
+    private const int SmallScanRoom = SizeClassTable.MaxSmallSize / 8;
+
+    /// <summary>
+    /// Scans grey objects from <paramref name="work"/> until it is empty (Go: gcDrain's inner
+    /// loop). The list's top and the chunk hint live in locals here, so the JIT keeps them in
+    /// registers; they go back into <paramref name="work"/> only to grow it or to share, which
+    /// are calls. With <paramref name="share"/>, half goes to the global list whenever a worker
+    /// is idle and there are <see cref="ShareThreshold"/> or more: a tree marked depth-first
+    /// never has more grey objects than twice its height, so a high threshold would leave the
+    /// others idle.
+    /// </summary>
+    private void DrainLocal(ref WorkList work, bool share)
     {
+        if (_parallelMark) DrainLocal<AtomicMarks>(ref work, share);
+        else DrainLocal<PlainMarks>(ref work, share);
+    }
+
+    /// <summary>The objects the mark loop has prefetched and will scan next.</summary>
+    [InlineArray(PrefetchAhead)]
+    private struct PrefetchRing { private nuint _slot; }
+
+    /// <summary>Objects up to this size are scanned through one 64-bit mask of their pointer words, inline.</summary>
+    private const nuint MaskScanMax = 64 * 8;
+
+    // Fully optimized at once: it is called once per cycle and per worker but runs long, so
+    // tiering would run it as unoptimized code, then as on-stack-replacement code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void DrainLocal<TMarks>(ref WorkList work, bool share) where TMarks : struct, IMarkBits
+    {
+        work.EnsureRoom(SmallScanRoom);
         nuint* items = work.Items;
-        int count = work._count, capacity = work.Capacity;
+        int count = work._count, roomy = work.Capacity - SmallScanRoom;
         Chunk* hint = work.Hint;
-        long marked = 0;
         // A grey object is prefetched when it leaves the stack and scanned PrefetchAhead pops
-        // later, so that its cache miss overlaps the scans in between.
-        nuint* ring = stackalloc nuint[PrefetchAhead];
-        int head = 0, filled = 0;
-        while (count > 0 || filled > 0)
+        // later, so that its cache miss overlaps the scans in between. Empty ring slots hold 0.
+        PrefetchRing ring = default;
+        int head = 0;
+        while (true)
         {
             nuint obj;
             if (count > 0)
             {
                 nuint next = items[--count];
                 if (System.Runtime.Intrinsics.X86.Sse.IsSupported) System.Runtime.Intrinsics.X86.Sse.Prefetch0((void*)next);
-                if (filled < PrefetchAhead)
-                {
-                    ring[(head + filled++) & (PrefetchAhead - 1)] = next;
-                    continue;
-                }
                 obj = ring[head];
                 ring[head] = next;
+                head = (head + 1) & (PrefetchAhead - 1);
+                if (obj == 0) continue;                         // the ring is still filling
             }
             else
             {
+                // The stack is empty: scan what waits in the ring, oldest first.
+                int k = 0;
+                while (k < PrefetchAhead && ring[head] == 0)
+                {
+                    head = (head + 1) & (PrefetchAhead - 1);
+                    k++;
+                }
+                if (k == PrefetchAhead) break;
                 obj = ring[head];
-                filled--;
+                ring[head] = 0;
+                head = (head + 1) & (PrefetchAhead - 1);
             }
-            head = (head + 1) & (PrefetchAhead - 1);
+            if ((obj & LargeTag) != 0)
+            {
+                obj = ShadeLarge<TMarks>(obj);
+                if (obj == 0) continue;
+            }
             Chunk* c = hint;
-            if (c == null || obj - c->Base >= PageHeap.ChunkSize) hint = c = AddressMap.Lookup(obj);
+            if (c == null || obj - c->Base >= PageHeap.ChunkSize) hint = c = AddressMap.Lookup(obj);   // obj is an object of this heap
             Slab* s = c->SlabOf(obj);
-            nuint size = s->State == SlabState.Large ? s->LargeSize : s->ElemSize;
-            if ((nuint)(capacity - count) < size / 8)
+            nuint size = s->ElemSize;
+            if (size <= MaskScanMax && s->State != SlabState.Large)
+            {
+                // The object's pointer words as one mask: its heap bits, from one or two words.
+                nuint first = (obj - c->Base) >> 3;
+                int shift = (int)(first & 63);
+                int words = (int)(size >> 3);
+                ulong* at = c->PtrBits + (first >> 6);
+                ulong mask = at[0] >> shift;
+                if (shift + words > 64) mask |= at[1] << (64 - shift);
+                if (words < 64) mask &= (1UL << words) - 1;
+                while (mask != 0)
+                {
+                    int b = System.Numerics.BitOperations.TrailingZeroCount(mask);
+                    mask &= mask - 1;
+                    nuint grey = ShadeSmall<TMarks>(*(nuint*)(obj + ((nuint)b << 3)), ref hint);
+                    if (grey != 0) items[count++] = grey;       // a large object's pointer goes tagged: see below
+                }
+            }
+            else
             {
                 work._count = count;
-                work.EnsureRoom(size / 8);
+                work.Hint = hint;
+                ScanWide(obj, s, ref work);
                 items = work.Items;
-                capacity = work.Capacity;
+                count = work._count;
+                roomy = work.Capacity - SmallScanRoom;
+                hint = work.Hint;
             }
-            ScanInto(c, obj, size, items, ref count, ref hint, ref marked);
+            if (count > roomy)
+            {
+                work._count = count;
+                work.EnsureRoom(SmallScanRoom);
+                items = work.Items;
+                roomy = work.Capacity - SmallScanRoom;
+            }
             if (share && count >= ShareThreshold && Volatile.Read(ref _idleWorkers) > 0)
             {
                 work._count = count;
-                lock (_globalLock)
-                {
-                    work.GiveHalf(ref _global);
-                    Monitor.PulseAll(_globalLock);
-                }
+                Share(ref work);
                 count = work._count;
             }
         }
         work._count = count;
         work.Hint = hint;
-        bytes += marked;
+    }
+
+    /// <summary>The mark loop's scan of an object past <see cref="MaskScanMax"/> bytes, large ones included.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ScanWide(nuint obj, Slab* s, ref WorkList work)
+        => ScanObject(obj, s->State == SlabState.Large ? s->LargeSize : s->ElemSize, ref work);
+
+    /// <summary>Gives half of <paramref name="work"/> to the global list, for the idle workers.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Share(ref WorkList work)
+    {
+        lock (_globalLock)
+        {
+            work.GiveHalf(ref _global);
+            Monitor.PulseAll(_globalLock);
+        }
     }
 
     private void Drain()
@@ -801,14 +915,12 @@ internal sealed unsafe class Collector
         if (!_parallelMark)
         {
             var work = new WorkList();
-            long bytes = 0;
             try
             {
                 lock (_globalLock) { while (_global.TryPop(out nuint o)) work.Push(o); }
-                DrainLocal(ref work, ref bytes, share: false);
+                DrainLocal(ref work, share: false);
             }
             finally { work.Dispose(); }
-            _markedBytes += bytes;
             return;
         }
         // Dedicated mark threads, as Go's GC workers: not the thread pool, whose threads
@@ -862,12 +974,11 @@ internal sealed unsafe class Collector
     private void WorkerLoop()
     {
         var work = new WorkList();
-        long bytes = 0;
         try
         {
             while (true)
             {
-                DrainLocal(ref work, ref bytes, share: true);
+                DrainLocal(ref work, share: true);
                 lock (_globalLock)
                 {
                     if (TakeShare(ref work)) continue;
@@ -884,7 +995,6 @@ internal sealed unsafe class Collector
             }
         }
         finally { work.Dispose(); }
-        Interlocked.Add(ref _markedBytes, bytes);
     }
 
     /// <summary>Grey objects a worker must hold before it gives half to an idle one.</summary>
@@ -900,16 +1010,20 @@ internal sealed unsafe class Collector
 
     // ---- sweep ------------------------------------------------------------------------
 
+    /// <summary>Sweeps every collected slab and large object; sets _liveBytes to the bytes of the objects kept.</summary>
     private void Sweep()
     {
+        long live = 0;
         for (int k = (int)SlabKind.Collected; k <= (int)SlabKind.CollectedScan; k++)
             for (int c = 1; c < SizeClassTable.Count; c++)
-                _sweptFrees[c] += _heap.Centrals[SlabClass.Of(c, (SlabKind)k)].SweepCollected(keepMarks: _generational);
-        SweepLarge();
+                _sweptFrees[c] += _heap.Centrals[SlabClass.Of(c, (SlabKind)k)].SweepCollected(_generational, ref live);
+        _liveBytes = live + SweepLarge();
     }
 
-    private void SweepLarge()
+    /// <summary>Frees the unmarked large collected objects; returns the bytes of the marked ones.</summary>
+    private long SweepLarge()
     {
+        long live = 0;
         Slab* dead = null;
         lock (_largeLock)
         {
@@ -919,6 +1033,7 @@ internal sealed unsafe class Collector
                 if (!SlabClass.IsCollected(s->Kind)) continue;
                 if ((s->MarkBits[0] & 1) != 0)
                 {
+                    live += (long)s->LargeSize;
                     if (_generational) s->HasOld = s->Chunk->HasOld = true;   // a generational heap keeps the mark: old
                     else s->MarkBits[0] = 0;
                     continue;
@@ -937,6 +1052,7 @@ internal sealed unsafe class Collector
             _heap.Pages.FreeSlab(dead);
             dead = next;
         }
+        return live;
     }
 
     private void UnlinkLarge(Slab* s)

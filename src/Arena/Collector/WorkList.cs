@@ -62,6 +62,7 @@ internal unsafe struct WorkList
         this = default;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]   // keeps the native call out of the mark loop, whose locals then stay in registers
     private void Grow(nuint more = 1)
     {
         _capacity = (int)Math.Max((nuint)Math.Max(1024, _capacity * 2), (nuint)_count + more);
