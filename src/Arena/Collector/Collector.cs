@@ -632,10 +632,15 @@ internal sealed unsafe class Collector
     {
         /// <summary>Sets <paramref name="bit"/> in <paramref name="word"/>; false if it was set already.</summary>
         static abstract bool TrySet(ulong* word, ulong bit);
+
+        /// <summary>Whether several workers mark, and so share their work.</summary>
+        static abstract bool Parallel { get; }
     }
 
     private struct PlainMarks : IMarkBits
     {
+        public static bool Parallel => false;
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static bool TrySet(ulong* word, ulong bit)
         {
@@ -648,6 +653,8 @@ internal sealed unsafe class Collector
 
     private struct AtomicMarks : IMarkBits
     {
+        public static bool Parallel => true;
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static bool TrySet(ulong* word, ulong bit)
             => (Volatile.Read(ref *word) & bit) == 0 && (Interlocked.Or(ref *word, bit) & bit) == 0;
@@ -781,20 +788,32 @@ internal sealed unsafe class Collector
     /// Scans grey objects from <paramref name="work"/> until it is empty (Go: gcDrain's inner
     /// loop). The list's top and the chunk hint live in locals here, so the JIT keeps them in
     /// registers; they go back into <paramref name="work"/> only to grow it or to share, which
-    /// are calls. With <paramref name="share"/>, half goes to the global list whenever a worker
-    /// is idle and there are <see cref="ShareThreshold"/> or more: a tree marked depth-first
+    /// are calls. With several workers, half goes to the global list whenever a worker is idle
+    /// and there are <see cref="ShareThreshold"/> or more: a tree marked depth-first
     /// never has more grey objects than twice its height, so a high threshold would leave the
     /// others idle.
     /// </summary>
-    private void DrainLocal(ref WorkList work, bool share)
+    private void DrainLocal(ref WorkList work)
     {
-        if (_parallelMark) DrainLocal<AtomicMarks>(ref work, share);
-        else DrainLocal<PlainMarks>(ref work, share);
+        if (_parallelMark) DrainLocal<AtomicMarks>(ref work);
+        else DrainLocal<PlainMarks>(ref work);
     }
 
-    /// <summary>The objects the mark loop has prefetched and will scan next.</summary>
-    [InlineArray(PrefetchAhead)]
-    private struct PrefetchRing { private nuint _slot; }
+    /// <summary>The objects the mark loop has prefetched and will scan next, and the oldest one's slot.</summary>
+    private struct PrefetchRing
+    {
+        private Slots _items;
+        public int Head;
+
+        /// <summary>The slot at <see cref="Head"/>, which is always below <see cref="PrefetchAhead"/>: no bounds check.</summary>
+        [System.Diagnostics.CodeAnalysis.UnscopedRef]
+        public ref nuint AtHead => ref Unsafe.Add(ref Unsafe.As<Slots, nuint>(ref _items), Head);
+
+        public void Advance() => Head = (Head + 1) & (PrefetchAhead - 1);
+
+        [InlineArray(PrefetchAhead)]
+        private struct Slots { private nuint _slot; }
+    }
 
     /// <summary>Objects up to this size are scanned through one 64-bit mask of their pointer words, inline.</summary>
     private const nuint MaskScanMax = 64 * 8;
@@ -802,16 +821,17 @@ internal sealed unsafe class Collector
     // Fully optimized at once: it is called once per cycle and per worker but runs long, so
     // tiering would run it as unoptimized code, then as on-stack-replacement code.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void DrainLocal<TMarks>(ref WorkList work, bool share) where TMarks : struct, IMarkBits
+    private void DrainLocal<TMarks>(ref WorkList work) where TMarks : struct, IMarkBits
     {
         work.EnsureRoom(SmallScanRoom);
         nuint* items = work.Items;
-        int count = work._count, roomy = work.Capacity - SmallScanRoom;
+        int count = work._count;
         Chunk* hint = work.Hint;
         // A grey object is prefetched when it leaves the stack and scanned PrefetchAhead pops
         // later, so that its cache miss overlaps the scans in between. Empty ring slots hold 0.
+        // The ring and the list's capacity stay out of registers: the loop over an object's
+        // pointer words needs them all for its own values.
         PrefetchRing ring = default;
-        int head = 0;
         while (true)
         {
             nuint obj;
@@ -819,24 +839,24 @@ internal sealed unsafe class Collector
             {
                 nuint next = items[--count];
                 if (System.Runtime.Intrinsics.X86.Sse.IsSupported) System.Runtime.Intrinsics.X86.Sse.Prefetch0((void*)next);
-                obj = ring[head];
-                ring[head] = next;
-                head = (head + 1) & (PrefetchAhead - 1);
+                obj = ring.AtHead;
+                ring.AtHead = next;
+                ring.Advance();
                 if (obj == 0) continue;                         // the ring is still filling
             }
             else
             {
                 // The stack is empty: scan what waits in the ring, oldest first.
                 int k = 0;
-                while (k < PrefetchAhead && ring[head] == 0)
+                while (k < PrefetchAhead && ring.AtHead == 0)
                 {
-                    head = (head + 1) & (PrefetchAhead - 1);
+                    ring.Advance();
                     k++;
                 }
                 if (k == PrefetchAhead) break;
-                obj = ring[head];
-                ring[head] = 0;
-                head = (head + 1) & (PrefetchAhead - 1);
+                obj = ring.AtHead;
+                ring.AtHead = 0;
+                ring.Advance();
             }
             if ((obj & LargeTag) != 0)
             {
@@ -872,17 +892,15 @@ internal sealed unsafe class Collector
                 ScanWide(obj, s, ref work);
                 items = work.Items;
                 count = work._count;
-                roomy = work.Capacity - SmallScanRoom;
                 hint = work.Hint;
             }
-            if (count > roomy)
+            if (count > work.Capacity - SmallScanRoom)
             {
                 work._count = count;
                 work.EnsureRoom(SmallScanRoom);
                 items = work.Items;
-                roomy = work.Capacity - SmallScanRoom;
             }
-            if (share && count >= ShareThreshold && Volatile.Read(ref _idleWorkers) > 0)
+            if (TMarks.Parallel && count >= ShareThreshold && Volatile.Read(ref _idleWorkers) > 0)
             {
                 work._count = count;
                 Share(ref work);
@@ -918,7 +936,7 @@ internal sealed unsafe class Collector
             try
             {
                 lock (_globalLock) { while (_global.TryPop(out nuint o)) work.Push(o); }
-                DrainLocal(ref work, share: false);
+                DrainLocal(ref work);
             }
             finally { work.Dispose(); }
             return;
@@ -978,7 +996,7 @@ internal sealed unsafe class Collector
         {
             while (true)
             {
-                DrainLocal(ref work, share: true);
+                DrainLocal(ref work);
                 lock (_globalLock)
                 {
                     if (TakeShare(ref work)) continue;
