@@ -34,3 +34,31 @@ public partial struct GcTailNode
     public long Spare;
     private Ptr<GcNode> _next;
 }
+
+/// <summary>Nodes with an id and a canary derived from it, for tests that check what a collection kept.</summary>
+internal static class GcNodes
+{
+    public static Ptr<GcNode> New(Heap heap, long id)
+    {
+        Ptr<GcNode> n = heap.New<GcNode>();
+        n.Value.Id = id;
+        n.Value.Canary = Canary(id);
+        return n;
+    }
+
+    public static long Canary(long id) => id * unchecked((long)0x9E3779B97F4A7C15UL) ^ 0x5bd1e995;
+
+    /// <summary>The node is there and holds its id and canary.</summary>
+    public static void AssertIntact(Ptr<GcNode> n, long id)
+    {
+        Assert.False(n.IsNull);
+        Assert.Equal(id, n.Value.Id);
+        Assert.Equal(Canary(id), n.Value.Canary);
+    }
+
+    /// <summary>Allocates <paramref name="count"/> garbage nodes: they reuse any freed slot of the class and overwrite it.</summary>
+    public static void Churn(Heap heap, int count)
+    {
+        for (int i = 0; i < count; i++) New(heap, -1);
+    }
+}

@@ -11,28 +11,11 @@ public unsafe class GenerationalTests
 {
     private static Heap NewHeap() => new(new HeapOptions { Generational = true });
 
-    private static Ptr<GcNode> NewNode(Heap heap, long id)
-    {
-        Ptr<GcNode> n = heap.New<GcNode>();
-        n.Value.Id = id;
-        n.Value.Canary = Canary(id);
-        return n;
-    }
+    private static Ptr<GcNode> NewNode(Heap heap, long id) => GcNodes.New(heap, id);
 
-    private static long Canary(long id) => id * unchecked((long)0x9E3779B97F4A7C15UL) ^ 0x5bd1e995;
+    private static void AssertNode(Ptr<GcNode> n, long id) => GcNodes.AssertIntact(n, id);
 
-    private static void AssertNode(Ptr<GcNode> n, long id)
-    {
-        Assert.False(n.IsNull);
-        Assert.Equal(id, n.Value.Id);
-        Assert.Equal(Canary(id), n.Value.Canary);
-    }
-
-    /// <summary>Allocates <paramref name="count"/> garbage nodes: they reuse any freed slot of the class and overwrite it.</summary>
-    private static void Churn(Heap heap, int count)
-    {
-        for (int i = 0; i < count; i++) NewNode(heap, -1);
-    }
+    private static void Churn(Heap heap, int count) => GcNodes.Churn(heap, count);
 
     [Fact]
     public void An_old_object_keeps_a_young_child_stored_through_its_property()

@@ -27,28 +27,11 @@ public unsafe class MarkLoopTests
 {
     private static Heap NewHeap(int workers) => new(new HeapOptions { MarkWorkers = workers });
 
-    private static long Canary(long id) => id * unchecked((long)0x9E3779B97F4A7C15UL) ^ 0x2545F491;
+    private static Ptr<GcNode> NewNode(Heap heap, long id) => GcNodes.New(heap, id);
 
-    private static Ptr<GcNode> NewNode(Heap heap, long id)
-    {
-        Ptr<GcNode> n = heap.New<GcNode>();
-        n.Value.Id = id;
-        n.Value.Canary = Canary(id);
-        return n;
-    }
+    private static void AssertNode(Ptr<GcNode> n, long id) => GcNodes.AssertIntact(n, id);
 
-    private static void AssertNode(Ptr<GcNode> n, long id)
-    {
-        Assert.False(n.IsNull);
-        Assert.Equal(id, n.Value.Id);
-        Assert.Equal(Canary(id), n.Value.Canary);
-    }
-
-    /// <summary>Allocates garbage nodes that reuse, and overwrite, any slot a collection wrongly freed.</summary>
-    private static void Churn(Heap heap, int count)
-    {
-        for (int i = 0; i < count; i++) NewNode(heap, -1);
-    }
+    private static void Churn(Heap heap, int count) => GcNodes.Churn(heap, count);
 
     [Theory]
     [InlineData(1)]
