@@ -15,7 +15,8 @@
 // up to 31 vectors, then a sum of absolute differences (the classic SIMD popcount; .NET
 // exposes no VPOPCNTQ intrinsic). A slab's bitmap (at most 16 words) takes the 512-bit path
 // without a loop: one or two vectors, whose eight lane sums fit in bytes and add up with one
-// more sum of absolute differences instead of a horizontal sum.
+// more sum of absolute differences instead of a horizontal sum. The 256-bit path does the
+// same for up to four vectors.
 
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -120,6 +121,7 @@ internal static unsafe class MarkBitsKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Sweep256(ulong* alloc, ulong* mark, int words, bool keepMarks = false)
     {
+        if (Avx2.IsSupported && (uint)words <= (uint)Slabs.Slab.BitmapWords) return SweepSlab256(alloc, mark, words, keepMarks);
         int i = 0, pending = 0;
         Vector256<ulong> count = Vector256<ulong>.Zero;
         if (Avx2.IsSupported)
@@ -143,6 +145,42 @@ internal static unsafe class MarkBitsKernel
         }
         int live = (int)Vector256.Sum(count);
         return i == words ? live : live + Sweep128(alloc + i, mark + i, words - i, keepMarks);
+    }
+
+    /// <summary>
+    /// <see cref="Sweep256"/> for a slab's bitmap, at most 16 words: up to four vectors without
+    /// a loop, their per-byte counts (at most 32 each) added up before one sum of absolute
+    /// differences, then the four lane sums added as two halves; the rest at 128 bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SweepSlab256(ulong* alloc, ulong* mark, int words, bool keepMarks)
+    {
+        if (words < 4) return Sweep128(alloc, mark, words, keepMarks);
+        Vector256<byte> bytes = SweepVector256(alloc, mark, keepMarks);
+        if (words >= 8)
+        {
+            bytes += SweepVector256(alloc + 4, mark + 4, keepMarks);
+            if (words >= 12)
+            {
+                bytes += SweepVector256(alloc + 8, mark + 8, keepMarks);
+                if (words == 16) bytes += SweepVector256(alloc + 12, mark + 12, keepMarks);
+            }
+        }
+        Vector256<ulong> lanes = Avx2.SumAbsoluteDifferences(bytes, Vector256<byte>.Zero).AsUInt64();
+        Vector128<ulong> halves = lanes.GetLower() + lanes.GetUpper();
+        int live = (int)(halves.ToScalar() + halves.GetElement(1));
+        int done = words & ~3;
+        return done == words ? live : live + Sweep128(alloc + done, mark + done, words - done, keepMarks);
+    }
+
+    /// <summary>Sweeps four words: marks into alloc bits, marks cleared unless kept; returns their per-byte counts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> SweepVector256(ulong* alloc, ulong* mark, bool keepMarks)
+    {
+        Vector256<ulong> m = Vector256.Load(mark);
+        m.Store(alloc);
+        if (!keepMarks) Vector256<ulong>.Zero.Store(mark);
+        return PopCountBytes256(m);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
