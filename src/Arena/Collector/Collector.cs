@@ -712,8 +712,7 @@ internal sealed unsafe class Collector
 
     /// <summary>
     /// Shade's rare case, a pointer (tag or not) into a large object: marks it if it is a white
-    /// collected object of this heap and returns its start
-    /// when it must be scanned, else 0.
+    /// collected object of this heap and returns its start when it must be scanned, else 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private nuint ShadeLarge<TMarks>(nuint p) where TMarks : struct, IMarkBits
