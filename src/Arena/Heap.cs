@@ -278,7 +278,7 @@ public sealed unsafe partial class Heap : IDisposable
             }
             if (idx >= 0)
             {
-                (SlabClass.IsCollected(kind) ? b->CollectedMallocs : b->Mallocs)[sizeClass]++;
+                MallocCounts(b, kind)[sizeClass]++;
                 return (void*)(s->Base + (nuint)idx * s->ElemSize);
             }
             b->Current[slabClass] = (long)ThreadCache.EmptySlab;
@@ -288,7 +288,7 @@ public sealed unsafe partial class Heap : IDisposable
         b->Current[slabClass] = (long)s;
         if (SlabClass.IsCollected(kind)) Collector.OnCollectedSlabAcquired(s);
         int taken = s->TakeNext();
-        (SlabClass.IsCollected(kind) ? b->CollectedMallocs : b->Mallocs)[sizeClass]++;
+        MallocCounts(b, kind)[sizeClass]++;
         return (void*)(s->Base + (nuint)taken * s->ElemSize);
     }
 
@@ -365,19 +365,23 @@ public sealed unsafe partial class Heap : IDisposable
 
     /// <summary>
     /// Folds a slab of <paramref name="b"/>'s cache (Slab.Fold) and counts what it handed out and
-    /// took back: a collected slab's allocations in CollectedMallocs, which the collector may
-    /// write while the owner allocates manual objects.
+    /// took back (<see cref="MallocCounts"/>).
     /// </summary>
     internal static void Fold(Slab* s, CacheBlock* b)
     {
         s->Fold(out int allocated, out int freed);
-        if (SlabClass.IsCollected(s->Kind)) b->CollectedMallocs[s->SizeClass] += allocated;
-        else
-        {
-            b->Mallocs[s->SizeClass] += allocated;
-            b->Frees[s->SizeClass] += freed;
-        }
+        MallocCounts(b, s->Kind)[s->SizeClass] += allocated;
+        // A collected slab frees nothing here, and the collector folds it while the owner may
+        // be counting manual frees: Frees is not touched then, not even with a 0.
+        if (freed != 0) b->Frees[s->SizeClass] += freed;
     }
+
+    /// <summary>
+    /// The allocation counters of <paramref name="b"/> for slabs of <paramref name="kind"/>:
+    /// CollectedMallocs for collected ones, which the collector may write while the owner
+    /// allocates manual objects (counted in Mallocs).
+    /// </summary>
+    private static long* MallocCounts(CacheBlock* b, SlabKind kind) => SlabClass.IsCollected(kind) ? b->CollectedMallocs : b->Mallocs;
 
     /// <summary>Frees memory allocated by <see cref="Alloc(nint, int)"/> or <see cref="Alloc{T}"/> on this heap.</summary>
     /// <exception cref="ArgumentException">
@@ -438,13 +442,15 @@ public sealed unsafe partial class Heap : IDisposable
             FreeOwned(s, (nuint)idx, (nint)a);
             return;
         }
-        FreeRemote(s, a, idx >> 6, 1UL << idx, cache);
+        FreeRemote(s, a, idx, cache);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void FreeRemote(Slab* s, nuint a, int w, ulong mask, CacheBlock* own)
+    private void FreeRemote(Slab* s, nuint a, int idx, CacheBlock* own)
     {
-        if (!s->IsAllocatedRacy((w << 6) + System.Numerics.BitOperations.TrailingZeroCount(mask))) ThrowHelper.DoubleFree((nint)a);
+        if (!s->IsAllocatedRacy(idx)) ThrowHelper.DoubleFree((nint)a);
+        int w = idx >> 6;
+        ulong mask = 1UL << idx;
         int sizeClass = s->SizeClass;
         ulong old = Interlocked.Or(ref s->RemoteBits[w], mask);
         if ((old & mask) != 0) ThrowHelper.DoubleFree((nint)a);

@@ -74,10 +74,7 @@ internal static unsafe class MarkBitsKernel
         Vector512<ulong> count = Vector512<ulong>.Zero;
         for (; i + 8 <= words; i += 8)
         {
-            Vector512<ulong> m = Vector512.Load(mark + i);
-            m.Store(alloc + i);
-            if (!keepMarks) Vector512<ulong>.Zero.Store(mark + i);
-            bytes += PopCountBytes512(m);
+            bytes += SweepVector512(alloc + i, mark + i, keepMarks);
             if (++pending == 31)
             {
                 count += Avx512BW.SumAbsoluteDifferences(bytes, Vector512<byte>.Zero).AsUInt64();
@@ -101,21 +98,22 @@ internal static unsafe class MarkBitsKernel
     private static int SweepSlab512(ulong* alloc, ulong* mark, int words, bool keepMarks)
     {
         if (words < 8) return Sweep256(alloc, mark, words, keepMarks);
-        Vector512<ulong> m = Vector512.Load(mark);
-        m.Store(alloc);
-        if (!keepMarks) Vector512<ulong>.Zero.Store(mark);
-        Vector512<byte> bytes = PopCountBytes512(m);
-        if (words == 16)
-        {
-            m = Vector512.Load(mark + 8);
-            m.Store(alloc + 8);
-            if (!keepMarks) Vector512<ulong>.Zero.Store(mark + 8);
-            bytes += PopCountBytes512(m);
-        }
+        Vector512<byte> bytes = SweepVector512(alloc, mark, keepMarks);
+        if (words == 16) bytes += SweepVector512(alloc + 8, mark + 8, keepMarks);
         Vector512<ulong> lanes = Avx512BW.SumAbsoluteDifferences(bytes, Vector512<byte>.Zero).AsUInt64();
         int live = (int)Sse2.SumAbsoluteDifferences(Avx512F.ConvertToVector128Byte(lanes), Vector128<byte>.Zero).AsUInt64().ToScalar();
         int done = words & ~7;
         return done == words ? live : live + Sweep256(alloc + done, mark + done, words - done, keepMarks);
+    }
+
+    /// <summary>Sweeps eight words: marks into alloc bits, marks cleared unless kept; returns their per-byte counts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> SweepVector512(ulong* alloc, ulong* mark, bool keepMarks)
+    {
+        Vector512<ulong> m = Vector512.Load(mark);
+        m.Store(alloc);
+        if (!keepMarks) Vector512<ulong>.Zero.Store(mark);
+        return PopCountBytes512(m);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -130,10 +128,7 @@ internal static unsafe class MarkBitsKernel
             Vector256<byte> bytes = Vector256<byte>.Zero;
             for (; i + 4 <= words; i += 4)
             {
-                Vector256<ulong> m = Vector256.Load(mark + i);
-                m.Store(alloc + i);
-                if (!keepMarks) Vector256<ulong>.Zero.Store(mark + i);
-                bytes += PopCountBytes256(m);
+                bytes += SweepVector256(alloc + i, mark + i, keepMarks);
                 if (++pending == 31)
                 {
                     count += Avx2.SumAbsoluteDifferences(bytes, Vector256<byte>.Zero).AsUInt64();
@@ -194,10 +189,7 @@ internal static unsafe class MarkBitsKernel
             Vector128<byte> bytes = Vector128<byte>.Zero;
             for (; i + 2 <= words; i += 2)
             {
-                Vector128<ulong> m = Vector128.Load(mark + i);
-                m.Store(alloc + i);
-                if (!keepMarks) Vector128<ulong>.Zero.Store(mark + i);
-                bytes += PopCountBytes128(m);
+                bytes += SweepVector128(alloc + i, mark + i, keepMarks);
                 if (++pending == 31)
                 {
                     count += Sse2.SumAbsoluteDifferences(bytes, Vector128<byte>.Zero).AsUInt64();
@@ -209,6 +201,16 @@ internal static unsafe class MarkBitsKernel
         }
         int live = (int)Vector128.Sum(count);
         return i == words ? live : live + SweepScalar(alloc + i, mark + i, words - i, keepMarks);
+    }
+
+    /// <summary>Sweeps two words: marks into alloc bits, marks cleared unless kept; returns their per-byte counts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> SweepVector128(ulong* alloc, ulong* mark, bool keepMarks)
+    {
+        Vector128<ulong> m = Vector128.Load(mark);
+        m.Store(alloc);
+        if (!keepMarks) Vector128<ulong>.Zero.Store(mark);
+        return PopCountBytes128(m);
     }
 
     /// <summary>The population count of each byte of <paramref name="v"/> (0 to 8).</summary>

@@ -145,7 +145,7 @@ internal unsafe struct Slab
         int words = Words;
         for (int w = 0; w < words; w++)
         {
-            ulong bits = AllocBits[w], frees = OwnerFrees[w], below = BelowFreeIndex(w);
+            ulong bits = AllocBits[w], frees = OwnerFrees[w], below = Below(FreeIndex, w);
             a += BitOperations.PopCount(below & ~bits);
             if (frees == 0 && (below & ~bits) == 0) continue;
             f += BitOperations.PopCount(frees);
@@ -177,9 +177,7 @@ internal unsafe struct Slab
         freed = f;
     }
 
-    /// <summary>The bits of word <paramref name="w"/> for objects below FreeIndex.</summary>
-    private readonly ulong BelowFreeIndex(int w) => Below(FreeIndex, w);
-
+    /// <summary>The bits of word <paramref name="w"/> for objects below <paramref name="index"/>.</summary>
     private static ulong Below(int index, int w)
     {
         int n = index - (w << 6);
