@@ -140,6 +140,7 @@ internal sealed unsafe class Central
                 Slab* s = all;
                 all = s->Next;
                 s->Next = s->Prev = null;
+                s->AssertNotGrey();
                 int words = s->Words;
                 int live = Collector.MarkBitsKernel.Sweep(s->AllocBits, s->MarkBits, words, keepMarks);
                 int tail = s->NElems & 63;

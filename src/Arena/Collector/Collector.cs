@@ -29,8 +29,14 @@
 //      so the sweep sees each collected slab once and no cache holds stale free indexes.
 //   4. Mark roots, then drain the grey work lists on every core (Go's gcDrain). Each
 //      worker has a private list; a worker with plenty shares half through a global
-//      list that idle workers take from (Go's work.full). Mark bits are set with an
-//      atomic OR when several workers run. Interior pointers mark their object.
+//      list that idle workers take from (Go's work.full). Interior pointers mark their
+//      object. Small traced objects are marked by slab, as Go 1.25's Green Tea marks by
+//      span: greying one sets its grey bit and queues its slab once (first in, first
+//      out, so that more of its objects turn grey while it waits); the worker that takes
+//      the slab marks and scans its grey objects in address order, and greys those its
+//      objects point to in the same slab without a lookup or a push (ScanSlab). Only
+//      that worker writes the slab's mark bits; others set grey bits, atomically when
+//      several workers run, as they set the marks of pointer-free and large objects.
 //   5. Sweep, eagerly, while the world is still stopped: per slab, alloc bits become the
 //      mark bits (Go's design 12800), marks clear, live objects are counted with the
 //      SIMD kernel (MarkBits.Simd.cs); empty slabs and dead large objects go back to the
@@ -635,6 +641,12 @@ internal sealed unsafe class Collector
 
         /// <summary>Whether several workers mark, and so share their work.</summary>
         static abstract bool Parallel { get; }
+
+        /// <summary>Takes (and clears) <paramref name="word"/> of a slab's grey bits.</summary>
+        static abstract ulong TakeGrey(ulong* word);
+
+        /// <summary>Sets a slab's Queued flag; false if it was set already.</summary>
+        static abstract bool TryQueue(int* queued);
     }
 
     private struct PlainMarks : IMarkBits
@@ -649,6 +661,22 @@ internal sealed unsafe class Collector
             *word = m | bit;
             return true;
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ulong TakeGrey(ulong* word)
+        {
+            ulong g = *word;
+            *word = 0;
+            return g;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool TryQueue(int* queued)
+        {
+            if (*queued != 0) return false;
+            *queued = 1;
+            return true;
+        }
     }
 
     private struct AtomicMarks : IMarkBits
@@ -658,11 +686,20 @@ internal sealed unsafe class Collector
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static bool TrySet(ulong* word, ulong bit)
             => (Volatile.Read(ref *word) & bit) == 0 && (Interlocked.Or(ref *word, bit) & bit) == 0;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ulong TakeGrey(ulong* word) => Volatile.Read(ref *word) == 0 ? 0 : Interlocked.Exchange(ref *word, 0);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool TryQueue(int* queued)
+            => Volatile.Read(ref *queued) == 0 && Interlocked.CompareExchange(ref *queued, 1, 0) == 0;
     }
 
     /// <summary>
     /// Marks the object <paramref name="p"/> points into, if it is a white collected object of
-    /// this heap, and returns its start when it must be scanned (a traced object), else 0.
+    /// this heap, and returns what the caller must push for it to be scanned, else 0: its slab,
+    /// tagged with <see cref="SlabTag"/>, when this greyed a small traced object and queued the
+    /// slab; a large traced object's start.
     /// <paramref name="hint"/> is the chunk of the last pointer looked up (consecutive pointers
     /// mostly land in the same 4 MiB chunk); the address map is read only when it misses. A hint
     /// is always a live chunk of this heap or null: it is set only from this heap's lookups,
@@ -672,26 +709,27 @@ internal sealed unsafe class Collector
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private nuint Shade<TMarks>(nuint p, ref Chunk* hint) where TMarks : struct, IMarkBits
     {
-        nuint grey = ShadeSmall<TMarks>(p, ref hint);
+        nuint grey = ShadeSmall<TMarks>(p, ref hint, _heapId);
         return (grey & LargeTag) == 0 ? grey : ShadeLarge<TMarks>(p);
     }
 
     /// <summary>
-    /// <see cref="Shade"/>'s inline part: a pointer into a small object of a slab, marked here,
-    /// or anything else that is not this heap's collected memory (0). For a pointer into a large
+    /// <see cref="Shade"/>'s inline part: a pointer into a small object of a slab, marked here
+    /// (pointer-free) or greyed (traced: its slab, tagged, if this queued it, else 0), or
+    /// anything else that is not this heap's collected memory (0). For a pointer into a large
     /// object it marks nothing and returns <paramref name="p"/> tagged with <see cref="LargeTag"/>:
     /// the caller passes it to <see cref="ShadeLarge"/>, a call, at a time that suits it (the mark
     /// loop pushes it and makes the call when it pops it, so that no call sits in its inner loop).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private nuint ShadeSmall<TMarks>(nuint p, ref Chunk* hint) where TMarks : struct, IMarkBits
+    private static nuint ShadeSmall<TMarks>(nuint p, ref Chunk* hint, int heapId) where TMarks : struct, IMarkBits
     {
         if (p == 0) return 0;
         Chunk* c = hint;
         if (c == null || p - c->Base >= PageHeap.ChunkSize)
         {
             c = AddressMap.Lookup(p);
-            if (c == null || c->HeapId != _heapId) return 0;
+            if (c == null || c->HeapId != heapId) return 0;
             hint = c;
         }
         Slab* s = c->SlabOf(p);
@@ -703,9 +741,22 @@ internal sealed unsafe class Collector
         int w = idx >> 6;
         ulong bit = 1UL << idx;
         if ((s->AllocBits[w] & bit) == 0) return 0;             // a free slot: a stale pointer
-        if (!TMarks.TrySet(&s->MarkBits[w], bit)) return 0;
-        return s->Kind == SlabKind.CollectedScan ? s->Base + (nuint)idx * s->ElemSize : 0;
+        if (s->Kind != SlabKind.CollectedScan)
+        {
+            TMarks.TrySet(&s->MarkBits[w], bit);                // nothing to scan: marked here
+            return 0;
+        }
+        // A traced object: only its slab's scanner sets its mark (ScanSlab); ask for it with
+        // its grey bit, and queue the slab unless it is queued already.
+        if ((Volatile.Read(ref s->MarkBits[w]) & bit) != 0 || !TMarks.TrySet(&s->GreyBits[w], bit)) return 0;
+        return TMarks.TryQueue(&s->Queued) ? (nuint)s | SlabTag : 0;
     }
+
+    /// <summary>
+    /// The tag <see cref="ShadeSmall"/> sets on a slab (a descriptor, 8-byte aligned) it has
+    /// queued: its grey objects are scanned together (<see cref="ScanSlab"/>).
+    /// </summary>
+    private const nuint SlabTag = 2;
 
     /// <summary>The tag <see cref="ShadeSmall"/> sets on a pointer into a large object: objects start 8-byte aligned, so the low bit is free.</summary>
     private const nuint LargeTag = 1;
@@ -774,44 +825,17 @@ internal sealed unsafe class Collector
         }
     }
 
-    /// <summary>How many popped grey objects wait, prefetched, before they are scanned (a power of two).</summary>
-    private const int PrefetchAhead = 8;
-
     /// <summary>
-    /// Room the mark loop keeps free on its work list: the pointer words of the largest small
-    /// object, so that scanning one never checks for room. Large objects check for themselves.
-    /// </summary>
-    private const int SmallScanRoom = SizeClassTable.MaxSmallSize / 8;
-
-    /// <summary>
-    /// Scans grey objects from <paramref name="work"/> until it is empty (Go: gcDrain's inner
-    /// loop). The list's top and the chunk hint live in locals here, so the JIT keeps them in
-    /// registers; they go back into <paramref name="work"/> only to grow it or to share, which
-    /// are calls. With several workers, half goes to the global list whenever a worker is idle
-    /// and there are <see cref="ShareThreshold"/> or more: a tree marked depth-first
-    /// never has more grey objects than twice its height, so a high threshold would leave the
-    /// others idle.
+    /// Scans what <paramref name="work"/> holds until it is empty (Go: gcDrain's inner loop):
+    /// queued slabs (<see cref="ScanSlab"/>), oldest first, and large objects. With several
+    /// workers, half goes to the global list whenever a worker is idle and there are
+    /// <see cref="ShareThreshold"/> or more: a tree's marking may have few slabs queued at
+    /// once, so a high threshold would leave the others idle.
     /// </summary>
     private void DrainLocal(ref WorkList work)
     {
         if (_parallelMark) DrainLocal<AtomicMarks>(ref work);
         else DrainLocal<PlainMarks>(ref work);
-    }
-
-    /// <summary>The objects the mark loop has prefetched and will scan next, and the oldest one's slot.</summary>
-    private struct PrefetchRing
-    {
-        private Slots _items;
-        public int Head;
-
-        /// <summary>The slot at <see cref="Head"/>, which is always below <see cref="PrefetchAhead"/>: no bounds check.</summary>
-        [System.Diagnostics.CodeAnalysis.UnscopedRef]
-        public ref nuint AtHead => ref Unsafe.Add(ref Unsafe.As<Slots, nuint>(ref _items), Head);
-
-        public void Advance() => Head = (Head + 1) & (PrefetchAhead - 1);
-
-        [InlineArray(PrefetchAhead)]
-        private struct Slots { private nuint _slot; }
     }
 
     /// <summary>Objects up to this size are scanned through one 64-bit mask of their pointer words, inline.</summary>
@@ -822,92 +846,228 @@ internal sealed unsafe class Collector
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DrainLocal<TMarks>(ref WorkList work) where TMarks : struct, IMarkBits
     {
-        work.EnsureRoom(SmallScanRoom);
-        nuint* items = work.Items;
-        int count = work._count;
-        Chunk* hint = work.Hint;
-        // A grey object is prefetched when it leaves the stack and scanned PrefetchAhead pops
-        // later, so that its cache miss overlaps the scans in between. Empty ring slots hold 0.
-        // The ring and the list's capacity stay out of registers: the loop over an object's
-        // pointer words needs them all for its own values.
-        PrefetchRing ring = default;
+        while (work.Count > 0)
+        {
+            nuint item = work.Take();
+            PrefetchNext(ref work);
+            if ((item & SlabTag) != 0) ScanSlab<TMarks>((Slab*)(item & ~SlabTag), ref work);
+            else
+            {
+                // A large object: its start (from the roots), or a pointer into it, tagged.
+                if ((item & LargeTag) != 0 && (item = ShadeLarge<TMarks>(item)) == 0) continue;
+                ScanWide(item, AddressMap.Lookup(item)->SlabOf(item), ref work);
+            }
+            if (TMarks.Parallel && work.Count >= ShareThreshold && Volatile.Read(ref _idleWorkers) > 0) Share(ref work);
+        }
+    }
+
+    /// <summary>
+    /// Marks and scans the grey objects of slab <paramref name="s"/>, which its caller has taken
+    /// from the list (it is Queued), until none is left (Go 1.25: scanSpan). With several
+    /// workers, others may grey this slab's objects meanwhile without pushing it (they see
+    /// Queued): after clearing Queued it looks again, and takes the slab back if grey bits are
+    /// left and no other worker has. Either the other worker's atomic OR of a grey bit comes
+    /// before this exchange, and the look finds it, or after, and that worker queues the slab.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ScanSlab<TMarks>(Slab* s, ref WorkList work) where TMarks : struct, IMarkBits
+    {
+        int words = s->Words;
         while (true)
         {
-            nuint obj;
-            if (count > 0)
+            do
             {
-                nuint next = items[--count];
-                if (System.Runtime.Intrinsics.X86.Sse.IsSupported) System.Runtime.Intrinsics.X86.Sse.Prefetch0((void*)next);
-                obj = ring.AtHead;
-                ring.AtHead = next;
-                ring.Advance();
-                if (obj == 0) continue;                         // the ring is still filling
+                if (s->ElemSize <= MaskScanMax) ScanSmallObjects<TMarks>(s, ref work, _heapId);
+                else ScanWideObjects(s, ref work);
             }
-            else
+            while (AnyGrey(s, words));                                  // greyed behind the pass
+            if (!TMarks.Parallel)
             {
-                // The stack is empty: scan what waits in the ring, oldest first.
-                int k = 0;
-                while (k < PrefetchAhead && ring.AtHead == 0)
+                s->Queued = 0;
+                return;
+            }
+            // Others may have greyed objects here, seen Queued and left them: release, then look.
+            Interlocked.Exchange(ref s->Queued, 0);
+            if (!AnyGrey(s, words) || !TMarks.TryQueue(&s->Queued)) return;
+        }
+    }
+
+    /// <summary>
+    /// One pass of <see cref="ScanSlab"/> over a slab of objects of at most
+    /// <see cref="MaskScanMax"/> bytes. Its grey objects are marked and scanned in address
+    /// order, and a pointer to an object of the same slab marks it at once: it is scanned in this
+    /// same pass if it lies ahead, in the next if behind. Only pointers out of the slab go
+    /// through <see cref="ShadeSmall"/>, which pushes their slab once. A tree or a list
+    /// allocated in order is so scanned as it lies in memory, which the hardware prefetcher
+    /// follows, and the work list holds slabs, not objects.
+    /// </summary>
+    /// <remarks>
+    /// The path out of the slab, the rare one in allocation-ordered data, is a call
+    /// (<see cref="ShadeOut"/>), and the method is static, so that fewer values compete for
+    /// registers in the loop over an object's pointers.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScanSmallObjects<TMarks>(Slab* s, ref WorkList work, int heapId) where TMarks : struct, IMarkBits
+    {
+        nuint sbase = s->Base;
+        nuint size = s->ElemSize;
+        nuint extent = (nuint)s->NElems * size;
+        ulong divMul = s->DivMul;
+        int words = s->Words;
+        // Every slot of a stamped slab has one type's pointer bits: the first slot's mask is
+        // every object's. A traced type has a pointer, so 0 means "not stamped".
+        ulong stampMask = s->PtrStamp != 0 ? ObjectMask(s, sbase) : 0;
+        // Objects of this slab marked by this scan and not yet scanned, outside the word at
+        // hand: this worker's own, so kept apart from the grey bits, without atomics.
+        PendingBits pending = default;
+        bool behind;
+        do
+        {
+            for (int w = 0; w < words; w++)
+            {
+                while (true)
                 {
-                    ring.Advance();
-                    k++;
-                }
-                if (k == PrefetchAhead) break;
-                obj = ring.AtHead;
-                ring.AtHead = 0;
-                ring.Advance();
-            }
-            if ((obj & LargeTag) != 0)
-            {
-                obj = ShadeLarge<TMarks>(obj);
-                if (obj == 0) continue;
-            }
-            Chunk* c = hint;
-            if (c == null || obj - c->Base >= PageHeap.ChunkSize) hint = c = AddressMap.Lookup(obj);   // obj is an object of this heap
-            Slab* s = c->SlabOf(obj);
-            nuint size = s->ElemSize;
-            if (size <= MaskScanMax && s->State != SlabState.Large)
-            {
-                // The object's pointer words as one mask: its heap bits, from one or two words.
-                nuint first = (obj - c->Base) >> 3;
-                int shift = (int)(first & 63);
-                int words = (int)(size >> 3);
-                ulong* at = c->PtrBits + (first >> 6);
-                ulong mask = at[0] >> shift;
-                if (shift + words > 64) mask |= at[1] << (64 - shift);
-                if (words < 64) mask &= (1UL << words) - 1;
-                while (mask != 0)
-                {
-                    int b = System.Numerics.BitOperations.TrailingZeroCount(mask);
-                    mask &= mask - 1;
-                    nuint grey = ShadeSmall<TMarks>(*(nuint*)(obj + ((nuint)b << 3)), ref hint);
-                    if (grey != 0) items[count++] = grey;       // a large object's pointer goes tagged: see below
+                    ulong grey = TakeGreyAndMark(s, w, TMarks.TakeGrey(&s->GreyBits[w])) | pending[w];
+                    if (grey == 0) break;
+                    pending[w] = 0;
+                    do
+                    {
+                        int idx = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(grey);
+                        grey &= grey - 1;
+                        nuint obj = sbase + (nuint)idx * size;
+                        ulong mask = stampMask != 0 ? stampMask : ObjectMask(s, obj);
+                        while (mask != 0)
+                        {
+                            nuint p = *(nuint*)(obj + ((nuint)System.Numerics.BitOperations.TrailingZeroCount(mask) << 3));
+                            mask &= mask - 1;
+                            nuint off = p - sbase;
+                            if (off < extent)
+                            {
+                                // Same slab: this worker marks it, plainly; no lookup, no push.
+                                int ci = (int)((off * divMul) >> 32);
+                                int cw = ci >> 6;
+                                ulong bit = 1UL << ci;
+                                ulong marks = s->MarkBits[cw];
+                                if ((s->AllocBits[cw] & ~marks & bit) == 0) continue;   // free (stale) or marked
+                                s->MarkBits[cw] = marks | bit;
+                                if (ci > idx && (ci ^ idx) < 64) grey |= bit;   // ahead in this word: this loop takes it
+                                else pending[cw] |= bit;
+                            }
+                            else if (p != 0) ShadeOut<TMarks>(p, ref work, heapId);
+                        }
+                    }
+                    while (grey != 0);
                 }
             }
-            else
+            behind = false;
+            for (int w = 0; w < words; w++) behind |= pending[w] != 0;
+        }
+        while (behind);
+    }
+
+    /// <summary>A slab's worth of bits, on the stack.</summary>
+    [InlineArray(Slab.BitmapWords)]
+    private struct PendingBits { private ulong _word; }
+
+    /// <summary>Lines of a queued slab's first grey object that <see cref="PrefetchNext"/> fetches.</summary>
+    private const int PrefetchLines = 4;
+
+    /// <summary>
+    /// Prefetches for the next two slabs of the queue, in two stages, so that each one's misses
+    /// overlap the scan of the slab before: the one after next gets its descriptor's lines (the
+    /// fields, alloc, mark and grey bits) fetched; the next one, whose descriptor was fetched
+    /// one slab earlier, gets the first lines from its first grey object. Without this, a slab
+    /// taken from a first-in-first-out queue starts cold.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchNext(ref WorkList work)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
+        int left = work.Count;
+        if (left >= 2 && (work.Items[work._head + 1] & SlabTag) != 0)
+        {
+            Slab* after = (Slab*)(work.Items[work._head + 1] & ~SlabTag);
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(after);
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(after->AllocBits);
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(after->MarkBits);
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(after->GreyBits);
+        }
+        if (left >= 1 && (work.Items[work._head] & SlabTag) != 0)
+        {
+            Slab* next = (Slab*)(work.Items[work._head] & ~SlabTag);
+            for (int w = 0; w < next->Words; w++)
             {
-                work._count = count;
-                work.Hint = hint;
-                ScanWide(obj, s, ref work);
-                items = work.Items;
-                count = work._count;
-                hint = work.Hint;
-            }
-            if (count > work.Capacity - SmallScanRoom)
-            {
-                work._count = count;
-                work.EnsureRoom(SmallScanRoom);
-                items = work.Items;
-            }
-            if (TMarks.Parallel && count >= ShareThreshold && Volatile.Read(ref _idleWorkers) > 0)
-            {
-                work._count = count;
-                Share(ref work);
-                count = work._count;
+                ulong g = next->GreyBits[w];
+                if (g == 0) continue;
+                byte* obj = (byte*)(next->Base + (nuint)((w << 6) + System.Numerics.BitOperations.TrailingZeroCount(g)) * next->ElemSize);
+                for (int k = 0; k < PrefetchLines; k++) System.Runtime.Intrinsics.X86.Sse.Prefetch0(obj + k * 64);
+                return;
             }
         }
-        work._count = count;
-        work.Hint = hint;
+    }
+
+    /// <summary>Shades a pointer out of the slab being scanned and pushes what it queues (a slab, or a large object's pointer, tagged).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ShadeOut<TMarks>(nuint p, ref WorkList work, int heapId) where TMarks : struct, IMarkBits
+    {
+        nuint queued = ShadeSmall<TMarks>(p, ref work.Hint, heapId);
+        if (queued != 0) work.Push(queued);
+    }
+
+    /// <summary>
+    /// The scanner's side of a grey word taken from slab <paramref name="s"/>: the allocated
+    /// objects not marked yet (others may have asked twice, or for an object since marked),
+    /// which it marks, plainly: only a slab's scanner writes its mark bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong TakeGreyAndMark(Slab* s, int w, ulong grey)
+    {
+        if (grey == 0) return 0;
+        ulong marks = s->MarkBits[w];
+        grey &= s->AllocBits[w] & ~marks;
+        s->MarkBits[w] = marks | grey;
+        return grey;
+    }
+
+    /// <summary>One pass of <see cref="ScanSlab"/> over a slab of objects wider than <see cref="MaskScanMax"/>.</summary>
+    private void ScanWideObjects(Slab* s, ref WorkList work)
+    {
+        for (int w = 0; w < s->Words; w++)
+        {
+            ulong grey = TakeGreyAndMark(s, w, _parallelMark ? AtomicMarks.TakeGrey(&s->GreyBits[w]) : PlainMarks.TakeGrey(&s->GreyBits[w]));
+            while (grey != 0)
+            {
+                int idx = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(grey);
+                grey &= grey - 1;
+                ScanObject(s->Base + (nuint)idx * s->ElemSize, s->ElemSize, ref work);
+            }
+        }
+    }
+
+    /// <summary>The pointer words of the object at <paramref name="obj"/> in slab <paramref name="s"/> (at most <see cref="MaskScanMax"/> bytes) as one mask.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong ObjectMask(Slab* s, nuint obj)
+    {
+        Chunk* c = s->Chunk;
+        return PointerMask(c->PtrBits, (obj - c->Base) >> 3, (int)(s->ElemSize >> 3));
+    }
+
+    /// <summary>The pointer words of an object of <paramref name="words"/> words (at most 64) as one mask: its heap bits from bit <paramref name="first"/>, in one or two words.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong PointerMask(ulong* ptrBits, nuint first, int words)
+    {
+        int shift = (int)(first & 63);
+        ulong* at = ptrBits + (first >> 6);
+        ulong mask = at[0] >> shift;
+        if (shift + words > 64) mask |= at[1] << (64 - shift);
+        return words < 64 ? mask & ((1UL << words) - 1) : mask;
+    }
+
+    private static bool AnyGrey(Slab* s, int words)
+    {
+        for (int w = 0; w < words; w++)
+            if (Volatile.Read(ref s->GreyBits[w]) != 0) return true;
+        return false;
     }
 
     /// <summary>The mark loop's scan of an object past <see cref="MaskScanMax"/> bytes, large ones included.</summary>

@@ -15,9 +15,13 @@ namespace Arena.Collector;
 internal unsafe struct WorkList
 {
 
-    // Internal fields, not properties: the mark loop (Collector.DrainLocal) copies them into
-    // locals, which the JIT keeps in registers, and passes them by reference to inlined code.
+    // Internal fields, not properties: the mark loop (Collector.ScanInto) copies the tail into a
+    // local, which the JIT keeps in a register, and passes it by reference to inlined code.
+    // Items live in [_head, _count): pushed at the tail, taken from the head by the mark loop
+    // (first in, first out: a queued slab waits while more of its objects turn grey) or from
+    // the tail by TryPop.
     internal nuint* Items;
+    internal int _head;
     internal int _count;
     private int _capacity;
     internal Chunk* Hint;
@@ -32,28 +36,39 @@ internal unsafe struct WorkList
     /// <summary>Slots allocated; the list grows past them.</summary>
     public readonly int Capacity => _capacity;
 
-    public readonly int Count => _count;
+    public readonly int Count => _count - _head;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Push(nuint obj)
     {
         if (_count == _capacity) Grow();
         Items[_count++] = obj;
     }
 
+    /// <summary>Takes the newest item.</summary>
     public bool TryPop(out nuint obj)
     {
-        if (_count == 0) { obj = 0; return false; }
+        if (_count == _head) { obj = 0; return false; }
         obj = Items[--_count];
+        if (_count == _head) _head = _count = 0;
         return true;
+    }
+
+    /// <summary>Takes the oldest item; the list must not be empty.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public nuint Take()
+    {
+        nuint obj = Items[_head++];
+        if (_head == _count) _head = _count = 0;
+        return obj;
     }
 
     /// <summary>Moves the older half of the items to <paramref name="into"/>.</summary>
     public void GiveHalf(ref WorkList into)
     {
-        int half = _count / 2;
-        for (int i = 0; i < half; i++) into.Push(Items[i]);
-        new Span<nuint>(Items + half, _count - half).CopyTo(new Span<nuint>(Items, _count - half));
-        _count -= half;
+        int half = Count / 2;
+        for (int i = 0; i < half; i++) into.Push(Items[_head + i]);
+        _head += half;
     }
 
     public void Dispose()
@@ -65,6 +80,15 @@ internal unsafe struct WorkList
     [MethodImpl(MethodImplOptions.NoInlining)]   // keeps the native call out of the mark loop, whose locals then stay in registers
     private void Grow(nuint more = 1)
     {
+        if (_head > 0)
+        {
+            // Taken items leave room at the front: move the rest down first.
+            int live = _count - _head;
+            new Span<nuint>(Items + _head, live).CopyTo(new Span<nuint>(Items, live));
+            _head = 0;
+            _count = live;
+            if ((nuint)(_capacity - _count) >= more && _count < _capacity / 2) return;
+        }
         _capacity = (int)Math.Max((nuint)Math.Max(1024, _capacity * 2), (nuint)_count + more);
         Items = (nuint*)NativeMemory.Realloc(Items, (nuint)_capacity * (nuint)sizeof(nuint));
     }

@@ -28,6 +28,10 @@
 //               OR; merged into AllocBits by the owner (or under the central
 //               lock) when the slab is refilled or changes hands.
 //   MarkBits    room for the collector (Go: gcmarkBits).
+//   GreyBits    traced objects the collector has reached but not yet marked and
+//               scanned, and Queued whether the slab waits on a mark worker's list
+//               or is being scanned (Collector.ScanSlab; Go 1.25's Green Tea keeps
+//               the like per span). Zero outside marking.
 //
 // Invariants
 //   AllocCount == popcount(AllocBits) - (64·words - NElems)        (under lock; owned,
@@ -90,6 +94,11 @@ internal unsafe struct Slab
     /// write of bits into the slab clears it.
     /// </summary>
     public int PtrStamp;
+    /// <summary>
+    /// 1 while the slab is on a mark worker's list or being scanned: whoever greys an object
+    /// here pushes the slab only if it finds 0 here (Collector.ScanSlab). 0 outside marking.
+    /// </summary>
+    public int Queued;
 
     // Read on free and on refill.
     /// <summary>The owning thread cache (its CacheBlock address) while Cached, else 0.</summary>
@@ -105,6 +114,8 @@ internal unsafe struct Slab
     public fixed ulong AllocBits[BitmapWords];
     public fixed ulong RemoteBits[BitmapWords];
     public fixed ulong MarkBits[BitmapWords];
+    /// <summary>Reached objects that the slab's scanner has yet to mark and scan (the grey ones); all 0 outside marking.</summary>
+    public fixed ulong GreyBits[BitmapWords];
     /// <summary>A cached manual slab's objects freed by its owner since the last <see cref="Fold"/>.</summary>
     public fixed ulong OwnerFrees[BitmapWords];
 
@@ -123,8 +134,9 @@ internal unsafe struct Slab
         FreeIndex = 0;
         HasOld = false;
         PtrStamp = 0;
+        Queued = 0;
         AllocCache = 0;
-        for (int w = 0; w < BitmapWords; w++) { AllocBits[w] = 0; RemoteBits[w] = 0; MarkBits[w] = 0; OwnerFrees[w] = 0; }
+        for (int w = 0; w < BitmapWords; w++) { AllocBits[w] = 0; RemoteBits[w] = 0; MarkBits[w] = 0; GreyBits[w] = 0; OwnerFrees[w] = 0; }
         int tail = NElems & 63;
         if (tail != 0) AllocBits[NElems >> 6] = ~0UL << tail;
         RefillCache();
@@ -284,5 +296,15 @@ internal unsafe struct Slab
             Debug.Assert(OwnerFrees[w] == 0, "owner frees are folded before a slab leaves its cache");
         for (int w = 0; w < Words; w++)
             Debug.Assert((MarkBits[w] & ~AllocBits[w]) == 0, "only allocated objects are marked (sticky marks of a generational heap included)");
+        AssertNotGrey();
+    }
+
+    /// <summary>Checks that marking left nothing grey or queued here. Compiled in with ARENA_DEBUG.</summary>
+    [Conditional("ARENA_DEBUG")]
+    public readonly void AssertNotGrey()
+    {
+        for (int w = 0; w < Words; w++)
+            Debug.Assert(GreyBits[w] == 0, "no object stays grey after marking");
+        Debug.Assert(Queued == 0, "no slab stays queued after marking");
     }
 }

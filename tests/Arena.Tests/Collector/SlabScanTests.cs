@@ -1,0 +1,283 @@
+using Arena.Pages;
+using Arena.Slabs;
+
+namespace Arena.Tests.Collector;
+
+/// <summary>A 640-byte collected object (past the one-mask width) with a pointer in its first word.</summary>
+[ArenaType]
+public unsafe partial struct GcWide
+{
+    private Ptr<GcWide> _prev;
+    public long Canary;
+    public fixed long Pad[78];
+}
+
+/// <summary>
+/// The mark loop scans a queued slab's grey objects in address order and marks pointers into
+/// the same slab without a lookup or a push (Collector.ScanSlab). These cases reach each of
+/// its paths from objects of one slab: pointers ahead in the same bitmap word, in a later
+/// word, behind (found by a second pass), stale and interior pointers, slabs of mixed types
+/// (no stamp) and objects too wide for one mask. Each runs with one mark worker (plain bits)
+/// and with two (atomic bits, and the release-and-look-again protocol), and checks that no
+/// slab is left grey or queued.
+/// </summary>
+public unsafe class SlabScanTests
+{
+    private static Heap NewHeap(int workers) => new(new HeapOptions { MarkWorkers = workers });
+
+    private static Slab* SlabOf(void* p) => AddressMap.Lookup((nuint)p)->SlabOf((nuint)p);
+
+    /// <summary>No slab of these objects holds a grey bit or its queued flag after a collection.</summary>
+    private static void AssertNothingGrey<T>(IEnumerable<Ptr<T>> objects) where T : unmanaged, IArenaType<T>
+        => AssertNothingGrey(objects.Select(p => (nint)SlabOf(p.Pointer)).Distinct().ToArray());
+
+    private static void AssertNothingGrey(nint[] slabs)
+    {
+        foreach (nint slab in slabs)
+        {
+            Slab* s = (Slab*)slab;
+            Assert.Equal(0, s->Queued);
+            for (int w = 0; w < Slab.BitmapWords; w++) Assert.Equal(0UL, s->GreyBits[w]);
+        }
+    }
+
+    /// <summary>Nodes allocated in order, so that consecutive ones share slabs (32 bytes: 256 to an 8 KiB slab).</summary>
+    private static Ptr<GcNode>[] Nodes(Heap heap, int count)
+    {
+        var nodes = new Ptr<GcNode>[count];
+        for (int i = 0; i < count; i++) nodes[i] = GcNodes.New(heap, i);
+        return nodes;
+    }
+
+    private static void CollectChurnCollect(Heap heap)
+    {
+        heap.Collect();
+        GcNodes.Churn(heap, 5000);
+        heap.Collect();
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_list_linked_forward_through_its_slabs_is_kept_whole(int workers)
+    {
+        using var heap = NewHeap(workers);
+        using var _ = heap.Scope();
+        Ptr<GcNode>[] nodes = Nodes(heap, 3000);
+        for (int i = 0; i + 1 < nodes.Length; i++) nodes[i].Value.Left = nodes[i + 1];   // ahead: same word, next word, next slab
+        using (heap.Root(nodes[0]))
+        {
+            CollectChurnCollect(heap);
+            Ptr<GcNode> n = nodes[0];
+            for (int i = 0; i < nodes.Length; i++, n = n.Value.Left) GcNodes.AssertIntact(n, i);
+            Assert.True(n.IsNull);
+            Assert.Equal(nodes.Length, heap.GetStats().HeapObjects);
+            AssertNothingGrey(nodes);
+        }
+        heap.Collect();
+        Assert.Equal(0, heap.GetStats().HeapObjects);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_list_linked_backward_is_kept_whole_by_the_passes_behind(int workers)
+    {
+        using var heap = NewHeap(workers);
+        using var _ = heap.Scope();
+        Ptr<GcNode>[] nodes = Nodes(heap, 3000);
+        for (int i = nodes.Length - 1; i > 0; i--) nodes[i].Value.Left = nodes[i - 1];    // every pointer behind its object
+        using (heap.Root(nodes[^1]))
+        {
+            CollectChurnCollect(heap);
+            Ptr<GcNode> n = nodes[^1];
+            for (int i = nodes.Length - 1; i >= 0; i--, n = n.Value.Left) GcNodes.AssertIntact(n, i);
+            Assert.Equal(nodes.Length, heap.GetStats().HeapObjects);
+            AssertNothingGrey(nodes);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 1)]
+    [InlineData(1, 2)]
+    [InlineData(2, 2)]
+    public void A_list_through_its_nodes_in_random_order_is_kept_whole(int workers, int seed)
+    {
+        using var heap = NewHeap(workers);
+        using var _ = heap.Scope();
+        Ptr<GcNode>[] nodes = Nodes(heap, 4000);
+        int[] order = Enumerable.Range(0, nodes.Length).ToArray();
+        new Random(seed).Shuffle(order);
+        // Every kind of link: ahead and behind, in one word, one slab or another.
+        for (int k = 0; k + 1 < order.Length; k++) nodes[order[k]].Value.Left = nodes[order[k + 1]];
+        for (int k = 0; k < order.Length; k += 7) nodes[order[k]].Value.Right = nodes[order[(k * 31 + 5) % order.Length]];
+        using (heap.Root(nodes[order[0]]))
+        {
+            CollectChurnCollect(heap);
+            Ptr<GcNode> n = nodes[order[0]];
+            for (int k = 0; k < order.Length; k++, n = n.Value.Left) GcNodes.AssertIntact(n, order[k]);
+            Assert.Equal(nodes.Length, heap.GetStats().HeapObjects);
+            Assert.Equal(nodes.Length * 32L, heap.GetStats().HeapLive);
+            AssertNothingGrey(nodes);
+        }
+        heap.Collect();
+        Assert.Equal(0, heap.GetStats().HeapObjects);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_stale_pointer_to_a_freed_slot_of_the_same_slab_marks_nothing(int workers)
+    {
+        using var heap = NewHeap(workers);
+        using var _ = heap.Scope();
+        Ptr<GcNode> kept = GcNodes.New(heap, 1);
+        Ptr<GcNode> dead = GcNodes.New(heap, 2);
+        Assert.True(SlabOf(kept.Pointer) == SlabOf(dead.Pointer));
+        using (heap.Root(kept))
+        {
+            heap.Collect();                                      // dead's slot is free now
+            Assert.Equal(1, heap.GetStats().HeapObjects);
+            kept.Value.Left = dead;                              // stale: the mark loop must see the free slot
+            heap.Collect();
+            heap.Collect();
+            Assert.Equal(1, heap.GetStats().HeapObjects);
+            Assert.Equal(32, heap.GetStats().HeapLive);
+            GcNodes.AssertIntact(kept, 1);
+            AssertNothingGrey([kept]);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void An_interior_pointer_into_an_object_of_the_same_slab_keeps_that_object(int workers)
+    {
+        using var heap = NewHeap(workers);
+        using var _ = heap.Scope();
+        Ptr<GcNode> head = GcNodes.New(heap, 1);
+        Ptr<GcNode> target = GcNodes.New(heap, 2);
+        Ptr<GcNode> child = GcNodes.New(heap, 3);
+        target.Value.Right = child;
+        Assert.True(SlabOf(head.Pointer) == SlabOf(target.Pointer));
+        head.Value.Left = new Ptr<GcNode>((GcNode*)((byte*)target.Pointer + 24));   // its Id field
+        using (heap.Root(head))
+        {
+            CollectChurnCollect(heap);
+            GcNodes.AssertIntact(target, 2);
+            GcNodes.AssertIntact(target.Value.Right, 3);
+            Assert.Equal(3, heap.GetStats().HeapObjects);
+            AssertNothingGrey([head, target, child]);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_slab_of_two_types_is_scanned_with_each_objects_own_pointer_bits(int workers)
+    {
+        using var heap = NewHeap(workers);
+        using var _ = heap.Scope();
+        // GcNode (pointers in words 0 and 1) and GcTailNode (pointer in word 3) share size
+        // class 32: interleaved, their slabs have no stamp, and each object's bits are read.
+        const int Count = 1500;
+        var nodes = new Ptr<GcNode>[Count];
+        var tails = new Ptr<GcTailNode>[Count];
+        for (int i = 0; i < Count; i++)
+        {
+            nodes[i] = GcNodes.New(heap, i);
+            tails[i] = heap.New<GcTailNode>();
+            tails[i].Value.Id = i;
+        }
+        Assert.True(SlabOf(nodes[0].Pointer) == SlabOf(tails[0].Pointer));
+        Assert.Equal(0, SlabOf(nodes[0].Pointer)->PtrStamp);
+        for (int i = 0; i < Count; i++)
+        {
+            nodes[i].Value.Left = new Ptr<GcNode>((GcNode*)tails[i].Pointer);     // a pointer is a pointer to the collector
+            if (i + 1 < Count) tails[i].Value.Next = nodes[i + 1];
+        }
+        using (heap.Root(nodes[0]))
+        {
+            CollectChurnCollect(heap);
+            for (int i = 0; i < Count; i++)
+            {
+                GcNodes.AssertIntact(nodes[i], i);
+                Assert.Equal(i, tails[i].Value.Id);
+            }
+            Assert.Equal(2 * Count, heap.GetStats().HeapObjects);
+            AssertNothingGrey(nodes);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Objects_too_wide_for_one_mask_pointing_back_into_their_slab_are_kept(int workers)
+    {
+        using var heap = NewHeap(workers);
+        using var _ = heap.Scope();
+        const int Count = 100;                                   // 640 bytes each: 12 to an 8 KiB slab
+        var all = new Ptr<GcWide>[Count];
+        for (int i = 0; i < Count; i++)
+        {
+            all[i] = heap.New<GcWide>();
+            all[i].Value.Canary = GcNodes.Canary(i);
+            if (i > 0) all[i].Value.Prev = all[i - 1];           // behind, in the same slab but at its start
+        }
+        Assert.True(SlabOf(all[1].Pointer) == SlabOf(all[0].Pointer));
+        using (heap.Root(all[^1]))
+        {
+            heap.Collect();
+            for (int i = 0; i < 2000; i++) heap.New<GcWide>().Value.Canary = -1;
+            heap.Collect();
+            Ptr<GcWide> w = all[^1];
+            for (int i = Count - 1; i >= 0; i--, w = w.Value.Prev) Assert.Equal(GcNodes.Canary(i), w.Value.Canary);
+            Assert.Equal(Count, heap.GetStats().HeapObjects);
+            AssertNothingGrey(all);
+        }
+    }
+
+    [Fact]
+    public void Two_workers_greying_the_same_slabs_leave_none_grey_and_lose_nothing()
+    {
+        // A random graph over few slabs: both workers keep greying objects of slabs the other
+        // is scanning, which then must look again after releasing them.
+        using var heap = NewHeap(2);
+        using var _ = heap.Scope();
+        const int Count = 200_000;
+        Ptr<GcNode>[] nodes = Nodes(heap, Count);
+        var random = new Random(5);
+        for (int i = 0; i < Count; i++)
+        {
+            nodes[i].Value.Left = nodes[random.Next(Count)];
+            nodes[i].Value.Right = nodes[random.Next(Count)];
+        }
+        // Everything reachable from node 0, as the collector must find it.
+        var reached = new bool[Count];
+        var stack = new Stack<int>([0]);
+        reached[0] = true;
+        while (stack.Count > 0)
+        {
+            Ptr<GcNode> n = nodes[stack.Pop()];
+            foreach (Ptr<GcNode> c in (ReadOnlySpan<Ptr<GcNode>>)[n.Value.Left, n.Value.Right])
+            {
+                int id = (int)c.Value.Id;
+                if (!reached[id]) { reached[id] = true; stack.Push(id); }
+            }
+        }
+        int live = reached.Count(r => r);
+        nint[] slabs = nodes.Select(n => (nint)SlabOf(n.Pointer)).Distinct().ToArray();
+        using (heap.Root(nodes[0]))
+        {
+            for (int cycle = 0; cycle < 120; cycle++)
+            {
+                heap.Collect();
+                Assert.Equal(live, heap.GetStats().HeapObjects);
+                AssertNothingGrey(slabs);
+            }
+            for (int i = 0; i < Count; i++)
+                if (reached[i]) GcNodes.AssertIntact(nodes[i], i);
+        }
+    }
+}
