@@ -930,6 +930,11 @@ internal sealed unsafe class Collector
                     ulong grey = TakeGreyAndMark(s, w, TMarks.TakeGrey(&s->GreyBits[w])) | pending[w];
                     if (grey == 0) break;
                     pending[w] = 0;
+                    // The word's grey objects are known now: fetch them all at once, so that their
+                    // misses overlap (objects reached from other slabs lie anywhere in this one).
+                    if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+                        for (ulong g = grey; g != 0; g &= g - 1)
+                            System.Runtime.Intrinsics.X86.Sse.Prefetch0((void*)(sbase + (nuint)((w << 6) + System.Numerics.BitOperations.TrailingZeroCount(g)) * size));
                     do
                     {
                         int idx = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(grey);
@@ -1007,7 +1012,7 @@ internal sealed unsafe class Collector
     }
 
     /// <summary>Shades a pointer out of the slab being scanned and pushes what it queues (a slab, or a large object's pointer, tagged).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void ShadeOut<TMarks>(nuint p, ref WorkList work, int heapId) where TMarks : struct, IMarkBits
     {
         nuint queued = ShadeSmall<TMarks>(p, ref work.Hint, heapId);

@@ -94,11 +94,6 @@ internal unsafe struct Slab
     /// write of bits into the slab clears it.
     /// </summary>
     public int PtrStamp;
-    /// <summary>
-    /// 1 while the slab is on a mark worker's list or being scanned: whoever greys an object
-    /// here pushes the slab only if it finds 0 here (Collector.ScanSlab). 0 outside marking.
-    /// </summary>
-    public int Queued;
 
     // Read on free and on refill.
     /// <summary>The owning thread cache (its CacheBlock address) while Cached, else 0.</summary>
@@ -114,6 +109,11 @@ internal unsafe struct Slab
     public fixed ulong AllocBits[BitmapWords];
     public fixed ulong RemoteBits[BitmapWords];
     public fixed ulong MarkBits[BitmapWords];
+    /// <summary>
+    /// 1 while the slab is on a mark worker's list or being scanned: whoever greys an object
+    /// here pushes the slab only if it finds 0 here (Collector.ScanSlab). 0 outside marking.
+    /// </summary>
+    public int Queued;
     /// <summary>Reached objects that the slab's scanner has yet to mark and scan (the grey ones); all 0 outside marking.</summary>
     public fixed ulong GreyBits[BitmapWords];
     /// <summary>A cached manual slab's objects freed by its owner since the last <see cref="Fold"/>.</summary>
