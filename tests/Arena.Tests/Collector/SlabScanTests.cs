@@ -56,22 +56,27 @@ public unsafe class SlabScanTests
         heap.Collect();
     }
 
-    [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void A_list_linked_forward_through_its_slabs_is_kept_whole(int workers)
+    /// <summary>
+    /// Links the nodes into one list through Left, in <paramref name="order"/>, lets
+    /// <paramref name="moreLinks"/> add others, roots the first, collects with churn between,
+    /// and checks that the whole list is there and counted, that nothing is left grey, and
+    /// that it all goes once unrooted.
+    /// </summary>
+    private static void AssertListKept(int workers, int[] order, Action<Ptr<GcNode>[]>? moreLinks = null)
     {
         using var heap = NewHeap(workers);
         using var _ = heap.Scope();
-        Ptr<GcNode>[] nodes = Nodes(heap, 3000);
-        for (int i = 0; i + 1 < nodes.Length; i++) nodes[i].Value.Left = nodes[i + 1];   // ahead: same word, next word, next slab
-        using (heap.Root(nodes[0]))
+        Ptr<GcNode>[] nodes = Nodes(heap, order.Length);
+        for (int k = 0; k + 1 < order.Length; k++) nodes[order[k]].Value.Left = nodes[order[k + 1]];
+        moreLinks?.Invoke(nodes);
+        using (heap.Root(nodes[order[0]]))
         {
             CollectChurnCollect(heap);
-            Ptr<GcNode> n = nodes[0];
-            for (int i = 0; i < nodes.Length; i++, n = n.Value.Left) GcNodes.AssertIntact(n, i);
+            Ptr<GcNode> n = nodes[order[0]];
+            for (int k = 0; k < order.Length; k++, n = n.Value.Left) GcNodes.AssertIntact(n, order[k]);
             Assert.True(n.IsNull);
-            Assert.Equal(nodes.Length, heap.GetStats().HeapObjects);
+            Assert.Equal(order.Length, heap.GetStats().HeapObjects);
+            Assert.Equal(order.Length * 32L, heap.GetStats().HeapLive);
             AssertNothingGrey(nodes);
         }
         heap.Collect();
@@ -81,21 +86,14 @@ public unsafe class SlabScanTests
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
+    public void A_list_linked_forward_through_its_slabs_is_kept_whole(int workers)
+        => AssertListKept(workers, [.. Enumerable.Range(0, 3000)]);         // ahead: same word, next word, next slab
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
     public void A_list_linked_backward_is_kept_whole_by_the_passes_behind(int workers)
-    {
-        using var heap = NewHeap(workers);
-        using var _ = heap.Scope();
-        Ptr<GcNode>[] nodes = Nodes(heap, 3000);
-        for (int i = nodes.Length - 1; i > 0; i--) nodes[i].Value.Left = nodes[i - 1];    // every pointer behind its object
-        using (heap.Root(nodes[^1]))
-        {
-            CollectChurnCollect(heap);
-            Ptr<GcNode> n = nodes[^1];
-            for (int i = nodes.Length - 1; i >= 0; i--, n = n.Value.Left) GcNodes.AssertIntact(n, i);
-            Assert.Equal(nodes.Length, heap.GetStats().HeapObjects);
-            AssertNothingGrey(nodes);
-        }
-    }
+        => AssertListKept(workers, [.. Enumerable.Range(0, 3000).Reverse()]);   // every pointer behind its object
 
     [Theory]
     [InlineData(1, 1)]
@@ -104,25 +102,13 @@ public unsafe class SlabScanTests
     [InlineData(2, 2)]
     public void A_list_through_its_nodes_in_random_order_is_kept_whole(int workers, int seed)
     {
-        using var heap = NewHeap(workers);
-        using var _ = heap.Scope();
-        Ptr<GcNode>[] nodes = Nodes(heap, 4000);
-        int[] order = Enumerable.Range(0, nodes.Length).ToArray();
+        int[] order = [.. Enumerable.Range(0, 4000)];
         new Random(seed).Shuffle(order);
         // Every kind of link: ahead and behind, in one word, one slab or another.
-        for (int k = 0; k + 1 < order.Length; k++) nodes[order[k]].Value.Left = nodes[order[k + 1]];
-        for (int k = 0; k < order.Length; k += 7) nodes[order[k]].Value.Right = nodes[order[(k * 31 + 5) % order.Length]];
-        using (heap.Root(nodes[order[0]]))
+        AssertListKept(workers, order, nodes =>
         {
-            CollectChurnCollect(heap);
-            Ptr<GcNode> n = nodes[order[0]];
-            for (int k = 0; k < order.Length; k++, n = n.Value.Left) GcNodes.AssertIntact(n, order[k]);
-            Assert.Equal(nodes.Length, heap.GetStats().HeapObjects);
-            Assert.Equal(nodes.Length * 32L, heap.GetStats().HeapLive);
-            AssertNothingGrey(nodes);
-        }
-        heap.Collect();
-        Assert.Equal(0, heap.GetStats().HeapObjects);
+            for (int k = 0; k < order.Length; k += 7) nodes[order[k]].Value.Right = nodes[order[(k * 31 + 5) % order.Length]];
+        });
     }
 
     [Theory]
