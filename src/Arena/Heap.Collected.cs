@@ -80,7 +80,9 @@ public sealed unsafe partial class Heap
         if (length < 0) throw new ArgumentOutOfRangeException(nameof(length), length, "Length must be 0 or more.");
         long bytes = (long)length * TypeLayout<T>.Size;
         if (bytes > MaxRequest) ThrowHelper.SizeOutOfRange((nint)bytes, MaxRequest);
-        bool scan = CollectedLayout<T>.IsScanned;
+        // An empty array holds no pointer: it goes where nothing is scanned, since its slot's
+        // pointer bits and words are whatever an earlier object left there.
+        bool scan = CollectedLayout<T>.IsScanned && length > 0;
         int sizeClass = bytes <= SizeClassTable.MaxSmallSize ? SizeClassTable.ForSizeAndAlignment((int)Math.Max(bytes, 1), TypeLayout<T>.Alignment) : 0;
         int slabClass = SlabClass.Of(sizeClass, scan ? SlabKind.CollectedScan : SlabKind.Collected);
         T* p = (T*)AllocCollectedWith(CacheForThread(), slabClass, (nint)bytes, TypeLayout<T>.Alignment);

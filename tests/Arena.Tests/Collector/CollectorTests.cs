@@ -291,6 +291,26 @@ public unsafe class CollectorTests
         Assert.Equal(1, heap.GetStats().NumGC);
         Assert.False(heap.GetStats().PendingCollection);
     }
+
+    [Fact]
+    public void An_empty_array_in_a_freed_slot_keeps_nothing_its_stale_words_point_to()
+    {
+        using var heap = new Heap();
+        using var _ = heap.Scope();
+        Ptr<GcNode> node = GcNodes.New(heap, 1);
+        Root<GcNode> nodeRoot = heap.Root(node);
+        using Root<GcLink> kept = heap.Root(heap.New<GcLink>());   // keeps the links' slab in use
+        for (int i = 0; i < 10; i++) heap.New<GcLink>().Value.To = node;
+        heap.Collect();                                          // the ten links die; their slots still hold node's address
+        var empties = new Root<GcLink>[10];
+        for (int i = 0; i < empties.Length; i++) empties[i] = heap.Root(heap.NewArray<GcLink>(0));
+        nodeRoot.Dispose();
+        heap.Collect();
+        // The empty arrays hold no pointer: node is garbage, whatever their slots held before.
+        Assert.Equal(1 + empties.Length, heap.GetStats().HeapObjects);
+        foreach (Root<GcLink> r in empties) r.Dispose();
+    }
+
 }
 
 public unsafe class ScopeRootTests

@@ -35,6 +35,13 @@ public partial struct GcTailNode
     private Ptr<GcNode> _next;
 }
 
+/// <summary>An 8-byte traced object: one pointer and nothing else.</summary>
+[ArenaType]
+public partial struct GcLink
+{
+    private Ptr<GcNode> _to;
+}
+
 /// <summary>Nodes with an id and a canary derived from it, for tests that check what a collection kept.</summary>
 internal static class GcNodes
 {
