@@ -1179,7 +1179,7 @@ internal sealed unsafe class Collector
         finally { work.Dispose(); }
     }
 
-    /// <summary>Grey objects a worker must hold before it gives half to an idle one.</summary>
+    /// <summary>Items (queued slabs, large objects) a worker must hold before it gives half to an idle one.</summary>
     private const int ShareThreshold = 4;
 
     private bool TakeShare(ref WorkList work)

@@ -7,8 +7,9 @@ using Arena.Pages;
 namespace Arena.Collector;
 
 /// <summary>
-/// The grey objects of one mark worker: a growable stack in NativeMemory, so that marking a
-/// ten-million-node list uses no call stack and no managed memory. Go: gcWork. It also keeps
+/// The grey work of one mark worker (queued slabs, large objects): a growable queue in
+/// NativeMemory, so that marking a ten-million-node list uses no call stack and no managed
+/// memory. Go: gcWork and its span queue. It also keeps
 /// the worker's chunk hint (Collector.Shade): the chunk of the last pointer looked up, since
 /// consecutive pointers mostly land in the same 4 MiB chunk.
 /// </summary>
