@@ -628,7 +628,7 @@ internal sealed unsafe class Collector
     private void MarkPointer(nuint p, ref WorkList work)
     {
         Chunk* hint = work.Hint;
-        nuint grey = _parallelMark ? Shade<AtomicMarks>(p, ref hint) : Shade<PlainMarks>(p, ref hint);
+        nuint grey = _parallelMark ? Shade<AtomicMarks>(p, ref hint, _heapId) : Shade<PlainMarks>(p, ref hint, _heapId);
         work.Hint = hint;
         if (grey != 0) work.Push(grey);
     }
@@ -697,9 +697,10 @@ internal sealed unsafe class Collector
 
     /// <summary>
     /// Marks the object <paramref name="p"/> points into, if it is a white collected object of
-    /// this heap, and returns what the caller must push for it to be scanned, else 0: its slab,
-    /// tagged with <see cref="SlabTag"/>, when this greyed a small traced object and queued the
-    /// slab; a large traced object's start.
+    /// this heap (<paramref name="heapId"/>), and returns what the caller must push for it to be
+    /// scanned, else 0: its slab, tagged with <see cref="SlabTag"/>, when this greyed a small
+    /// traced object and queued the slab; a large traced object's start. A small pointer-free
+    /// object is marked here; a small traced one is only greyed, for its slab's scanner to mark.
     /// <paramref name="hint"/> is the chunk of the last pointer looked up (consecutive pointers
     /// mostly land in the same 4 MiB chunk); the address map is read only when it misses. A hint
     /// is always a live chunk of this heap or null: it is set only from this heap's lookups,
@@ -707,22 +708,7 @@ internal sealed unsafe class Collector
     /// (PageHeap.BeginMark).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private nuint Shade<TMarks>(nuint p, ref Chunk* hint) where TMarks : struct, IMarkBits
-    {
-        nuint grey = ShadeSmall<TMarks>(p, ref hint, _heapId);
-        return (grey & LargeTag) == 0 ? grey : ShadeLarge<TMarks>(p);
-    }
-
-    /// <summary>
-    /// <see cref="Shade"/>'s inline part: a pointer into a small object of a slab, marked here
-    /// (pointer-free) or greyed (traced: its slab, tagged, if this queued it, else 0), or
-    /// anything else that is not this heap's collected memory (0). For a pointer into a large
-    /// object it marks nothing and returns <paramref name="p"/> tagged with <see cref="LargeTag"/>:
-    /// the caller passes it to <see cref="ShadeLarge"/>, a call, at a time that suits it (the mark
-    /// loop pushes it and makes the call when it pops it, so that no call sits in its inner loop).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static nuint ShadeSmall<TMarks>(nuint p, ref Chunk* hint, int heapId) where TMarks : struct, IMarkBits
+    private static nuint Shade<TMarks>(nuint p, ref Chunk* hint, int heapId) where TMarks : struct, IMarkBits
     {
         if (p == 0) return 0;
         Chunk* c = hint;
@@ -735,7 +721,7 @@ internal sealed unsafe class Collector
         Slab* s = c->SlabOf(p);
         if (s == null || s->Kind < SlabKind.Collected) return 0;
         if ((uint)s->State - (uint)SlabState.Cached > SlabState.Full - SlabState.Cached)
-            return s->State == SlabState.Large ? p | LargeTag : 0;
+            return s->State == SlabState.Large ? ShadeLarge<TMarks>(s, p) : 0;
         int idx = s->ObjectIndex(p);
         if ((uint)idx >= (uint)s->NElems) return 0;
         int w = idx >> 6;
@@ -753,26 +739,20 @@ internal sealed unsafe class Collector
     }
 
     /// <summary>
-    /// The tag <see cref="ShadeSmall"/> sets on a slab (a descriptor, 8-byte aligned) it has
-    /// queued: its grey objects are scanned together (<see cref="ScanSlab"/>).
+    /// The tag <see cref="Shade"/> sets on a slab (a descriptor, 8-byte aligned) it has
+    /// queued: its grey objects are scanned together (<see cref="ScanSlab"/>). Untagged items
+    /// of a work list are large objects.
     /// </summary>
     private const nuint SlabTag = 2;
 
-    /// <summary>The tag <see cref="ShadeSmall"/> sets on a pointer into a large object: objects start 8-byte aligned, so the low bit is free.</summary>
-    private const nuint LargeTag = 1;
-
     /// <summary>
-    /// Shade's rare case, a pointer (tag or not) into a large object: marks it if it is a white
-    /// collected object of this heap and returns its start when it must be scanned, else 0.
+    /// <see cref="Shade"/>'s rare case, a pointer into large object slab <paramref name="s"/> of
+    /// this heap: marks the object if it is collected and white, and returns its start when it
+    /// must be scanned, else 0. A call, to keep it out of the loops Shade is inlined into.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private nuint ShadeLarge<TMarks>(nuint p) where TMarks : struct, IMarkBits
+    private static nuint ShadeLarge<TMarks>(Slab* s, nuint p) where TMarks : struct, IMarkBits
     {
-        p &= ~LargeTag;
-        Chunk* c = AddressMap.Lookup(p);
-        if (c == null || c->HeapId != _heapId) return 0;
-        Slab* s = c->SlabOf(p);
-        if (s == null || s->State != SlabState.Large || s->Kind < SlabKind.Collected) return 0;
         if (p - s->Base >= s->LargeSize) return 0;
         if ((s->AllocBits[0] & 1) == 0) return 0;
         if (!TMarks.TrySet(&s->MarkBits[0], 1)) return 0;
@@ -818,7 +798,7 @@ internal sealed unsafe class Collector
             {
                 int b = System.Numerics.BitOperations.TrailingZeroCount(word);
                 word &= word - 1;
-                nuint grey = Shade<TMarks>(*(nuint*)(cbase + ((w + (nuint)b) << 3)), ref hint);
+                nuint grey = Shade<TMarks>(*(nuint*)(cbase + ((w + (nuint)b) << 3)), ref hint, _heapId);
                 if (grey != 0) items[count++] = grey;
             }
             w += (nuint)span;
@@ -851,12 +831,7 @@ internal sealed unsafe class Collector
             nuint item = work.Take();
             PrefetchNext(ref work);
             if ((item & SlabTag) != 0) ScanSlab<TMarks>((Slab*)(item & ~SlabTag), ref work);
-            else
-            {
-                // A large object: its start (from the roots), or a pointer into it, tagged.
-                if ((item & LargeTag) != 0 && (item = ShadeLarge<TMarks>(item)) == 0) continue;
-                ScanWide(item, AddressMap.Lookup(item)->SlabOf(item), ref work);
-            }
+            else ScanLarge(item, ref work);
             if (TMarks.Parallel && work.Count >= ShareThreshold && Volatile.Read(ref _idleWorkers) > 0) Share(ref work);
         }
     }
@@ -878,7 +853,7 @@ internal sealed unsafe class Collector
             do
             {
                 if (s->ElemSize <= MaskScanMax) ScanSmallObjects<TMarks>(s, ref work, _heapId);
-                else ScanWideObjects(s, ref work);
+                else ScanWideObjects<TMarks>(s, ref work);
             }
             while (AnyGrey(s, words));                                  // greyed behind the pass
             if (!TMarks.Parallel)
@@ -897,7 +872,7 @@ internal sealed unsafe class Collector
     /// <see cref="MaskScanMax"/> bytes. Its grey objects are marked and scanned in address
     /// order, and a pointer to an object of the same slab marks it at once: it is scanned in this
     /// same pass if it lies ahead, in the next if behind. Only pointers out of the slab go
-    /// through <see cref="ShadeSmall"/>, which pushes their slab once. A tree or a list
+    /// through <see cref="Shade"/>, which pushes their slab once. A tree or a list
     /// allocated in order is so scanned as it lies in memory, which the hardware prefetcher
     /// follows, and the work list holds slabs, not objects.
     /// </summary>
@@ -1011,11 +986,11 @@ internal sealed unsafe class Collector
         }
     }
 
-    /// <summary>Shades a pointer out of the slab being scanned and pushes what it queues (a slab, or a large object's pointer, tagged).</summary>
+    /// <summary>Shades a pointer out of the slab being scanned and pushes what it queues (a slab, tagged, or a large object).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void ShadeOut<TMarks>(nuint p, ref WorkList work, int heapId) where TMarks : struct, IMarkBits
     {
-        nuint queued = ShadeSmall<TMarks>(p, ref work.Hint, heapId);
+        nuint queued = Shade<TMarks>(p, ref work.Hint, heapId);
         if (queued != 0) work.Push(queued);
     }
 
@@ -1035,11 +1010,11 @@ internal sealed unsafe class Collector
     }
 
     /// <summary>One pass of <see cref="ScanSlab"/> over a slab of objects wider than <see cref="MaskScanMax"/>.</summary>
-    private void ScanWideObjects(Slab* s, ref WorkList work)
+    private void ScanWideObjects<TMarks>(Slab* s, ref WorkList work) where TMarks : struct, IMarkBits
     {
         for (int w = 0; w < s->Words; w++)
         {
-            ulong grey = TakeGreyAndMark(s, w, _parallelMark ? AtomicMarks.TakeGrey(&s->GreyBits[w]) : PlainMarks.TakeGrey(&s->GreyBits[w]));
+            ulong grey = TakeGreyAndMark(s, w, TMarks.TakeGrey(&s->GreyBits[w]));
             while (grey != 0)
             {
                 int idx = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(grey);
@@ -1075,10 +1050,8 @@ internal sealed unsafe class Collector
         return false;
     }
 
-    /// <summary>The mark loop's scan of an object past <see cref="MaskScanMax"/> bytes, large ones included.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ScanWide(nuint obj, Slab* s, ref WorkList work)
-        => ScanObject(obj, s->State == SlabState.Large ? s->LargeSize : s->ElemSize, ref work);
+    /// <summary>Scans the large object that starts at <paramref name="obj"/>, an item of a work list.</summary>
+    private void ScanLarge(nuint obj, ref WorkList work) => ScanObject(obj, AddressMap.Lookup(obj)->SlabOf(obj)->LargeSize, ref work);
 
     /// <summary>Gives half of <paramref name="work"/> to the global list, for the idle workers.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
