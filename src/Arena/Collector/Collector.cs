@@ -877,11 +877,19 @@ internal sealed unsafe class Collector
     /// follows, and the work list holds slabs, not objects.
     /// </summary>
     /// <remarks>
-    /// The path out of the slab, the rare one in allocation-ordered data, is a call
-    /// (<see cref="ShadeOut"/>), and the method is static, so that fewer values compete for
-    /// registers in the loop over an object's pointers.
+    /// Two things keep the loop's values in registers and its loads early:
+    /// <list type="bullet">
+    /// <item>No call sits in the loop over an object's pointers. Pointers out of the slab are
+    /// gathered in a batch on the stack and shaded by <see cref="ShadeOut"/>: when the batch is
+    /// nearly full, after each bitmap word when several workers run (so that the others get
+    /// work soon), and at the end.</item>
+    /// <item>When the slot after the object at hand is grey, it is scanned next from an address
+    /// one slot on, not from the grey bits. In data allocated in order it nearly always is, so
+    /// the branch is predicted and the next object's loads do not wait for the bits the
+    /// object's pointers set.</item>
+    /// </list>
     /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     private static void ScanSmallObjects<TMarks>(Slab* s, ref WorkList work, int heapId) where TMarks : struct, IMarkBits
     {
         nuint sbase = s->Base;
@@ -894,27 +902,35 @@ internal sealed unsafe class Collector
         ulong stampMask = s->PtrStamp != 0 ? ObjectMask(s, sbase) : 0;
         // Objects of this slab marked by this scan and not yet scanned, outside the word at
         // hand: this worker's own, so kept apart from the grey bits, without atomics.
+        // Through a pointer: a word index here is below Slab.BitmapWords by construction.
         PendingBits pending = default;
+        ulong* later = (ulong*)&pending;
+        OutPointers outBuffer;                                  // not zeroed: only [0, nOut) is read
+        nuint* outs = (nuint*)&outBuffer;
+        int nOut = 0;
         bool behind;
         do
         {
             for (int w = 0; w < words; w++)
             {
+                // The end of the objects of bitmap word w: a pointer between the object at hand
+                // and it points ahead in this word.
+                nuint wordEnd = sbase + (nuint)((w + 1) << 6) * size;
                 while (true)
                 {
-                    ulong grey = TakeGreyAndMark(s, w, TMarks.TakeGrey(&s->GreyBits[w])) | pending[w];
+                    ulong grey = TakeGreyAndMark(s, w, TMarks.TakeGrey(&s->GreyBits[w])) | later[w];
                     if (grey == 0) break;
-                    pending[w] = 0;
+                    later[w] = 0;
                     // The word's grey objects are known now: fetch them all at once, so that their
                     // misses overlap (objects reached from other slabs lie anywhere in this one).
                     if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
                         for (ulong g = grey; g != 0; g &= g - 1)
                             System.Runtime.Intrinsics.X86.Sse.Prefetch0((void*)(sbase + (nuint)((w << 6) + System.Numerics.BitOperations.TrailingZeroCount(g)) * size));
-                    do
+                    int bitIdx = System.Numerics.BitOperations.TrailingZeroCount(grey);
+                    nuint obj = sbase + (nuint)((w << 6) + bitIdx) * size;
+                    while (true)
                     {
-                        int idx = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(grey);
                         grey &= grey - 1;
-                        nuint obj = sbase + (nuint)idx * size;
                         ulong mask = stampMask != 0 ? stampMask : ObjectMask(s, obj);
                         while (mask != 0)
                         {
@@ -930,24 +946,54 @@ internal sealed unsafe class Collector
                                 ulong marks = s->MarkBits[cw];
                                 if ((s->AllocBits[cw] & ~marks & bit) == 0) continue;   // free (stale) or marked
                                 s->MarkBits[cw] = marks | bit;
-                                if (ci > idx && (ci ^ idx) < 64) grey |= bit;   // ahead in this word: this loop takes it
-                                else pending[cw] |= bit;
+                                if (p > obj && p < wordEnd) grey |= bit;   // ahead in this word: this loop takes it
+                                else later[cw] |= bit;
                             }
-                            else if (p != 0) ShadeOut<TMarks>(p, ref work, heapId);
+                            else if (p != 0) outs[nOut++] = p;
                         }
+                        if (nOut > OutFlushAt)
+                        {
+                            ShadeOut<TMarks>(outs, nOut, ref work, heapId);
+                            nOut = 0;
+                        }
+                        // The next slot, when grey, is the next object: its address does not wait
+                        // for the bits this object's pointers set, so its loads start early.
+                        if ((grey & (2UL << bitIdx)) != 0)   // 0 past bit 63, where the shift drops the bit
+                        {
+                            bitIdx++;
+                            obj += size;
+                            continue;
+                        }
+                        if (grey == 0) break;
+                        bitIdx = System.Numerics.BitOperations.TrailingZeroCount(grey);
+                        obj = sbase + (nuint)((w << 6) + bitIdx) * size;
                     }
-                    while (grey != 0);
+                    if (TMarks.Parallel && nOut > 0)
+                    {
+                        ShadeOut<TMarks>(outs, nOut, ref work, heapId);
+                        nOut = 0;
+                    }
                 }
             }
             behind = false;
-            for (int w = 0; w < words; w++) behind |= pending[w] != 0;
+            for (int w = 0; w < words; w++) behind |= later[w] != 0;
         }
         while (behind);
+        if (nOut > 0) ShadeOut<TMarks>(outs, nOut, ref work, heapId);
     }
 
     /// <summary>A slab's worth of bits, on the stack.</summary>
     [InlineArray(Slab.BitmapWords)]
     private struct PendingBits { private ulong _word; }
+
+    /// <summary>Pointers out of the slab being scanned, shaded in batches so that no call sits in the scan's loops.</summary>
+    [InlineArray(OutCapacity)]
+    private struct OutPointers { private nuint _p; }
+
+    private const int OutCapacity = 256;
+
+    /// <summary>A batch is shaded once it holds more than this: one more object (at most 64 pointers) still fits.</summary>
+    private const int OutFlushAt = OutCapacity - 64;
 
     /// <summary>Lines of a queued slab's first grey object that <see cref="PrefetchNext"/> fetches.</summary>
     private const int PrefetchLines = 4;
@@ -986,12 +1032,15 @@ internal sealed unsafe class Collector
         }
     }
 
-    /// <summary>Shades a pointer out of the slab being scanned and pushes what it queues (a slab, tagged, or a large object).</summary>
+    /// <summary>Shades <paramref name="n"/> pointers out of the slab being scanned and pushes what they queue (slabs, tagged, and large objects).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void ShadeOut<TMarks>(nuint p, ref WorkList work, int heapId) where TMarks : struct, IMarkBits
+    private static void ShadeOut<TMarks>(nuint* outs, int n, ref WorkList work, int heapId) where TMarks : struct, IMarkBits
     {
-        nuint queued = Shade<TMarks>(p, ref work.Hint, heapId);
-        if (queued != 0) work.Push(queued);
+        for (int i = 0; i < n; i++)
+        {
+            nuint queued = Shade<TMarks>(outs[i], ref work.Hint, heapId);
+            if (queued != 0) work.Push(queued);
+        }
     }
 
     /// <summary>

@@ -224,6 +224,41 @@ public unsafe class SlabScanTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_slab_whose_objects_all_point_out_of_it_is_scanned_in_batches_and_loses_nothing(int workers)
+    {
+        // A spine greys every middle node before the middle's slabs are scanned; each middle
+        // node points to two leaves in other slabs. So one scan of a full middle slab meets 512
+        // pointers out of it: more than a batch of them holds, which must be shaded before it
+        // overflows.
+        using var heap = NewHeap(workers);
+        using var _ = heap.Scope();
+        const int Spine = 512, Middle = 512, Leaves = 2 * Middle;
+        Ptr<GcNode>[] nodes = Nodes(heap, Spine + Middle + Leaves);
+        for (int i = 0; i < Spine; i++)
+        {
+            if (i + 1 < Spine) nodes[i].Value.Right = nodes[i + 1];
+            nodes[i].Value.Left = nodes[Spine + i];
+        }
+        for (int i = 0; i < Middle; i++)
+        {
+            nodes[Spine + i].Value.Left = nodes[Spine + Middle + 2 * i];
+            nodes[Spine + i].Value.Right = nodes[Spine + Middle + 2 * i + 1];
+        }
+        Assert.True(SlabOf(nodes[Spine + 256].Pointer) == SlabOf(nodes[Spine + 511].Pointer));   // one slab all middle nodes
+        using (heap.Root(nodes[0]))
+        {
+            CollectChurnCollect(heap);
+            for (int i = 0; i < nodes.Length; i++) GcNodes.AssertIntact(nodes[i], i);
+            Assert.Equal(nodes.Length, heap.GetStats().HeapObjects);
+            AssertNothingGrey(nodes);
+        }
+        heap.Collect();
+        Assert.Equal(0, heap.GetStats().HeapObjects);
+    }
+
     [Fact]
     public void Two_workers_greying_the_same_slabs_leave_none_grey_and_lose_nothing()
     {
