@@ -21,6 +21,20 @@ internal static unsafe class TypeLayout<T> where T : unmanaged
     /// <summary>The size class, or 0 when T is a large object (over 32 KiB).</summary>
     public static readonly int SizeClass = SizeClassTable.ForSizeAndAlignment(sizeof(T), Alignment);
 
+    /// <summary>
+    /// At least T's alignment, and equal to it unless an explicit StructLayout Size leaves T
+    /// unpadded: sizeof(probe) - sizeof(T). Unlike <see cref="Alignment"/> it reads no static
+    /// field, so it is a constant in every kind of compiled code, including methods compiled
+    /// before the class is initialized (AggressiveOptimization, ReadyToRun), where a static
+    /// readonly field costs an initialization check and a load. A fast path that needs at most
+    /// 8-byte alignment can test this bound and leave the rare overestimate to its slow path.
+    /// </summary>
+    public static int AlignmentBound
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => sizeof(AlignmentProbe) - sizeof(T);
+    }
+
     private static int AlignmentOf()
     {
         AlignmentProbe probe = default;

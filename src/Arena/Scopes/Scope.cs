@@ -140,8 +140,8 @@ public readonly unsafe struct Scope : IDisposable
     public Ptr<T> New<T>() where T : unmanaged
     {
         ScopeFrame* f = _frame;
-        nuint size = (nuint)((TypeLayout<T>.Size + 7) & ~7);
-        if (TypeLayout<T>.Alignment <= 8 && f != null && f->Token == _token)
+        nuint size = (nuint)((sizeof(T) + 7) & ~7);
+        if (TypeLayout<T>.AlignmentBound <= 8 && f != null && f->Token == _token)
         {
             nuint p = f->Bump;
             nuint next = p + size;
@@ -170,12 +170,12 @@ public readonly unsafe struct Scope : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Ptr<T> NewArray<T>(nint length) where T : unmanaged
     {
-        if ((nuint)length > (nuint)(Arena.Heap.MaxRequest / Math.Max(1, TypeLayout<T>.Size)))
-            ThrowHelper.LengthOutOfRange(length, Arena.Heap.MaxRequest / Math.Max(1, TypeLayout<T>.Size));
-        nuint bytes = ((nuint)length * (nuint)TypeLayout<T>.Size + 7) & ~(nuint)7;
+        if ((nuint)length > (nuint)(Arena.Heap.MaxRequest / Math.Max(1, sizeof(T))))
+            ThrowHelper.LengthOutOfRange(length, Arena.Heap.MaxRequest / Math.Max(1, sizeof(T)));
+        nuint bytes = ((nuint)length * (nuint)sizeof(T) + 7) & ~(nuint)7;
         ScopeFrame* f = _frame;
         byte* p;
-        if (TypeLayout<T>.Alignment <= 8 && f != null && f->Token == _token && f->Bump + bytes <= f->Limit)
+        if (TypeLayout<T>.AlignmentBound <= 8 && f != null && f->Token == _token && f->Bump + bytes <= f->Limit)
         {
             p = (byte*)f->Bump;
             f->Bump += bytes;

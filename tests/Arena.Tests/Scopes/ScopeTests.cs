@@ -57,6 +57,34 @@ public unsafe class ScopeTests
     }
 
     [Fact]
+    public void A_type_whose_explicit_size_leaves_it_unpadded_takes_the_slow_path_and_is_laid_out_right()
+    {
+        // 13 bytes at alignment 8: the fast path's static-free alignment bound says 11, so
+        // every New goes through the slow path, which must still align and space the objects.
+        Assert.True(TypeLayout<Arena.Tests.Types.SizedUnpadded>.AlignmentBound > 8);
+        using var heap = new Heap();
+        using var scope = heap.Scope();
+        scope.New<Odd>();
+        Ptr<Arena.Tests.Types.SizedUnpadded> previous = default;
+        for (int i = 0; i < 1000; i++)
+        {
+            Ptr<Arena.Tests.Types.SizedUnpadded> p = scope.New<Arena.Tests.Types.SizedUnpadded>();
+            Assert.Equal(0, p.Address % 8);
+            Assert.Equal(0, p.Value.A);
+            Assert.Equal(0, p.Value.B);
+            p.Value.A = -1;
+            p.Value.B = 0xFF;
+            if (!previous.IsNull)
+            {
+                Assert.True(Math.Abs(p.Address - previous.Address) >= 16);   // no overlap (a new chunk may lie below)
+                Assert.Equal(-1, previous.Value.A);
+                Assert.Equal(0xFF, previous.Value.B);
+            }
+            previous = p;
+        }
+    }
+
+    [Fact]
     public void NewArray_and_NewSpan_return_zeroed_contiguous_elements()
     {
         using var heap = new Heap();

@@ -61,6 +61,10 @@ public unsafe class ArenaTypeLayoutTests
     {
         Assert.Equal(Unsafe.SizeOf<T>(), T.Size);
         Assert.Equal(ArenaLayout.AlignmentOf<T>(), T.Alignment);
+        // The static-free bound the scope fast path tests: never under the alignment, and equal
+        // to it unless an explicit Size leaves T unpadded.
+        Assert.True(TypeLayout<T>.AlignmentBound >= T.Alignment);
+        if (T.Size % T.Alignment == 0) Assert.Equal(T.Alignment, TypeLayout<T>.AlignmentBound);
         Assert.Equal(ArenaLayout.SizeClassOf<T>(), T.SizeClass);
         Assert.Equal(ArenaLayout.SizeClassFor(T.Size, T.Alignment), T.SizeClass);
         Assert.Equal(ArenaLayout.TypeIdOf(T.Name), T.TypeId);
