@@ -877,12 +877,16 @@ internal sealed unsafe class Collector
     /// follows, and the work list holds slabs, not objects.
     /// </summary>
     /// <remarks>
-    /// Two things keep the loop's values in registers and its loads early:
+    /// Three things keep the loop's values in registers and its loads early:
     /// <list type="bullet">
     /// <item>No call sits in the loop over an object's pointers. Pointers out of the slab are
     /// gathered in a batch on the stack and shaded by <see cref="ShadeOut"/>: when the batch is
     /// nearly full, after each bitmap word when several workers run (so that the others get
     /// work soon), and at the end.</item>
+    /// <item>The mark and alloc bits of the word being scanned are held in registers and its
+    /// marks written back once the word's objects are done: most children lie in the same word,
+    /// and marking each through memory would make every object wait for the previous one's
+    /// store of that word.</item>
     /// <item>When the slot after the object at hand is grey, it is scanned next from an address
     /// one slot on, not from the grey bits. In data allocated in order it nearly always is, so
     /// the branch is predicted and the next object's loads do not wait for the bits the
@@ -913,14 +917,14 @@ internal sealed unsafe class Collector
         {
             for (int w = 0; w < words; w++)
             {
-                // The end of the objects of bitmap word w: a pointer between the object at hand
-                // and it points ahead in this word.
-                nuint wordEnd = sbase + (nuint)((w + 1) << 6) * size;
                 while (true)
                 {
                     ulong grey = TakeGreyAndMark(s, w, TMarks.TakeGrey(&s->GreyBits[w])) | later[w];
                     if (grey == 0) break;
                     later[w] = 0;
+                    // This word's mark and alloc bits, in registers while its objects are scanned
+                    // (most children lie in the same word); the marks are written back after.
+                    ulong wordMarks = s->MarkBits[w], wordAlloc = s->AllocBits[w];
                     // The word's grey objects are known now: fetch them all at once, so that their
                     // misses overlap (objects reached from other slabs lie anywhere in this one).
                     if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
@@ -943,11 +947,18 @@ internal sealed unsafe class Collector
                                 int ci = (int)((off * divMul) >> 32);
                                 int cw = ci >> 6;
                                 ulong bit = 1UL << ci;
+                                if (cw == w)
+                                {
+                                    if ((wordAlloc & ~wordMarks & bit) == 0) continue;   // free (stale) or marked
+                                    wordMarks |= bit;
+                                    if (p > obj) grey |= bit;                          // ahead: this loop takes it
+                                    else later[w] |= bit;                              // behind: the next round of this word
+                                    continue;
+                                }
                                 ulong marks = s->MarkBits[cw];
-                                if ((s->AllocBits[cw] & ~marks & bit) == 0) continue;   // free (stale) or marked
+                                if ((s->AllocBits[cw] & ~marks & bit) == 0) continue;
                                 s->MarkBits[cw] = marks | bit;
-                                if (p > obj && p < wordEnd) grey |= bit;   // ahead in this word: this loop takes it
-                                else later[cw] |= bit;
+                                later[cw] |= bit;
                             }
                             else if (p != 0) outs[nOut++] = p;
                         }
@@ -968,6 +979,7 @@ internal sealed unsafe class Collector
                         bitIdx = System.Numerics.BitOperations.TrailingZeroCount(grey);
                         obj = sbase + (nuint)((w << 6) + bitIdx) * size;
                     }
+                    s->MarkBits[w] = wordMarks;
                     if (TMarks.Parallel && nOut > 0)
                     {
                         ShadeOut<TMarks>(outs, nOut, ref work, heapId);
