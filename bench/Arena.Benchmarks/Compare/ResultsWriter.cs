@@ -14,6 +14,7 @@ internal static class ResultsWriter
         var sb = new StringBuilder();
         sb.Append("Machine: ").Append(machine).Append('\n');
         if (o.Smoke) sb.Append("Smoke mode: sizes too small for the timings to mean anything.\n");
+        if (o.Rounds > 1) sb.Append(FormattableString.Invariant($"binary-trees: best of {o.Rounds} rounds per variant, the variants taking turns; peak memory is the highest of the rounds.\n"));
         foreach (var section in rows.GroupBy(r => r.Section))
         {
             var first = section.First();
