@@ -543,9 +543,8 @@ internal sealed unsafe class Collector
             if (w == last >> 6 && (last & 63) != 63) old &= (2UL << (last & 63)) - 1;
             while (old != 0)
             {
-                int i = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(old);
+                nuint o = SlotAt(s->Base, s->ElemSize, w, System.Numerics.BitOperations.TrailingZeroCount(old));
                 old &= old - 1;
-                nuint o = s->Base + (nuint)i * s->ElemSize;
                 nuint from = Math.Max(o, lo), to = Math.Min(o + s->ElemSize, hi);
                 ScanObject(from, to - from, ref work);
             }
@@ -907,8 +906,8 @@ internal sealed unsafe class Collector
         // Objects of this slab marked by this scan and not yet scanned, outside the word at
         // hand: this worker's own, so kept apart from the grey bits, without atomics.
         // Through a pointer: a word index here is below Slab.BitmapWords by construction.
-        PendingBits pending = default;
-        ulong* later = (ulong*)&pending;
+        PendingBits pendingBits = default;
+        ulong* pending = (ulong*)&pendingBits;
         OutPointers outBuffer;                                  // not zeroed: only [0, nOut) is read
         nuint* outs = (nuint*)&outBuffer;
         int nOut = 0;
@@ -919,9 +918,9 @@ internal sealed unsafe class Collector
             {
                 while (true)
                 {
-                    ulong grey = TakeGreyAndMark(s, w, TMarks.TakeGrey(&s->GreyBits[w])) | later[w];
+                    ulong grey = TakeGreyAndMark(s, w, TMarks.TakeGrey(&s->GreyBits[w])) | pending[w];
                     if (grey == 0) break;
-                    later[w] = 0;
+                    pending[w] = 0;
                     // This word's mark and alloc bits, in registers while its objects are scanned
                     // (most children lie in the same word); the marks are written back after.
                     ulong wordMarks = s->MarkBits[w], wordAlloc = s->AllocBits[w];
@@ -929,9 +928,9 @@ internal sealed unsafe class Collector
                     // misses overlap (objects reached from other slabs lie anywhere in this one).
                     if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
                         for (ulong g = grey; g != 0; g &= g - 1)
-                            System.Runtime.Intrinsics.X86.Sse.Prefetch0((void*)(sbase + (nuint)((w << 6) + System.Numerics.BitOperations.TrailingZeroCount(g)) * size));
+                            System.Runtime.Intrinsics.X86.Sse.Prefetch0((void*)SlotAt(sbase, size, w, System.Numerics.BitOperations.TrailingZeroCount(g)));
                     int bitIdx = System.Numerics.BitOperations.TrailingZeroCount(grey);
-                    nuint obj = sbase + (nuint)((w << 6) + bitIdx) * size;
+                    nuint obj = SlotAt(sbase, size, w, bitIdx);
                     while (true)
                     {
                         grey &= grey - 1;
@@ -952,13 +951,13 @@ internal sealed unsafe class Collector
                                     if ((wordAlloc & ~wordMarks & bit) == 0) continue;   // free (stale) or marked
                                     wordMarks |= bit;
                                     if (p > obj) grey |= bit;                          // ahead: this loop takes it
-                                    else later[w] |= bit;                              // behind: the next round of this word
+                                    else pending[w] |= bit;                              // behind: the next round of this word
                                     continue;
                                 }
                                 ulong marks = s->MarkBits[cw];
                                 if ((s->AllocBits[cw] & ~marks & bit) == 0) continue;
                                 s->MarkBits[cw] = marks | bit;
-                                later[cw] |= bit;
+                                pending[cw] |= bit;
                             }
                             else if (p != 0) outs[nOut++] = p;
                         }
@@ -977,7 +976,7 @@ internal sealed unsafe class Collector
                         }
                         if (grey == 0) break;
                         bitIdx = System.Numerics.BitOperations.TrailingZeroCount(grey);
-                        obj = sbase + (nuint)((w << 6) + bitIdx) * size;
+                        obj = SlotAt(sbase, size, w, bitIdx);
                     }
                     s->MarkBits[w] = wordMarks;
                     if (TMarks.Parallel && nOut > 0)
@@ -988,11 +987,15 @@ internal sealed unsafe class Collector
                 }
             }
             behind = false;
-            for (int w = 0; w < words; w++) behind |= later[w] != 0;
+            for (int w = 0; w < words; w++) behind |= pending[w] != 0;
         }
         while (behind);
         if (nOut > 0) ShadeOut<TMarks>(outs, nOut, ref work, heapId);
     }
+
+    /// <summary>The address of slot <paramref name="w"/>·64 + <paramref name="bit"/> of a slab whose slots of <paramref name="size"/> bytes start at <paramref name="slotsBase"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nuint SlotAt(nuint slotsBase, nuint size, int w, int bit) => slotsBase + (nuint)((w << 6) + bit) * size;
 
     /// <summary>A slab's worth of bits, on the stack.</summary>
     [InlineArray(Slab.BitmapWords)]
@@ -1037,7 +1040,7 @@ internal sealed unsafe class Collector
             {
                 ulong g = next->GreyBits[w];
                 if (g == 0) continue;
-                byte* obj = (byte*)(next->Base + (nuint)((w << 6) + System.Numerics.BitOperations.TrailingZeroCount(g)) * next->ElemSize);
+                byte* obj = (byte*)SlotAt(next->Base, next->ElemSize, w, System.Numerics.BitOperations.TrailingZeroCount(g));
                 for (int k = 0; k < PrefetchLines; k++) System.Runtime.Intrinsics.X86.Sse.Prefetch0(obj + k * 64);
                 return;
             }
@@ -1078,9 +1081,9 @@ internal sealed unsafe class Collector
             ulong grey = TakeGreyAndMark(s, w, TMarks.TakeGrey(&s->GreyBits[w]));
             while (grey != 0)
             {
-                int idx = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(grey);
+                nuint obj = SlotAt(s->Base, s->ElemSize, w, System.Numerics.BitOperations.TrailingZeroCount(grey));
                 grey &= grey - 1;
-                ScanObject(s->Base + (nuint)idx * s->ElemSize, s->ElemSize, ref work);
+                ScanObject(obj, s->ElemSize, ref work);
             }
         }
     }
