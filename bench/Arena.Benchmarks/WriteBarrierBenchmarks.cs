@@ -8,8 +8,11 @@ namespace Arena.Benchmarks;
 /// generated property, against a raw store of the same pointer (the baseline):
 /// <list type="bullet">
 /// <item>on a plain heap, the property is one predictable branch on a static flag;</item>
-/// <item>while a generational heap exists, it also looks up the slot's slab: a store into a
-/// young object (a slab with no old objects) stops there;</item>
+/// <item>while a generational heap exists, it also finds the slot's chunk in the address map:
+/// a store into a chunk without old objects stops there (the common case when building fresh
+/// structures);</item>
+/// <item>in a chunk with old objects it looks up the slot's slab: a store into a young object
+/// (a slab with no old objects) stops there;</item>
 /// <item>a store into an old object reads its card, already dirty after the first pass.</item>
 /// </list>
 /// BenchmarkDotNet runs each case in a process of its own, so a generational heap in one
@@ -25,7 +28,9 @@ public unsafe class WriteBarrierBenchmarks
     public bool Generational { get; set; }
 
     private Heap _heap = null!;
-    private Root<GcTreeNode> _old, _young;
+    private const int HugeLength = 300_000;     // 4.8 MB: a chunk of its own
+
+    private Root<GcTreeNode> _old, _young, _fresh;
     private Ptr<GcTreeNode> _target;
 
     [GlobalSetup]
@@ -38,6 +43,7 @@ public unsafe class WriteBarrierBenchmarks
             _old = _heap.Root(_heap.NewArray<GcTreeNode>(2 * Stores));
             _heap.Collect();                       // survivors are old on a generational heap
             _young = _heap.Root(_heap.NewArray<GcTreeNode>(Stores));
+            _fresh = _heap.Root(_heap.NewArray<GcTreeNode>(HugeLength));
         }
         _target = _old.Target;
     }
@@ -47,6 +53,7 @@ public unsafe class WriteBarrierBenchmarks
     {
         _old.Dispose();
         _young.Dispose();
+        _fresh.Dispose();
         _heap.Dispose();
     }
 
@@ -61,6 +68,14 @@ public unsafe class WriteBarrierBenchmarks
     public void PropertyIntoYoung()
     {
         Ptr<GcTreeNode> a = _young.Target, t = _target;
+        for (int i = 0; i < Stores; i++) a[i].Value.Left = t;
+    }
+
+    /// <summary>Into a young object in a chunk that holds no old object.</summary>
+    [Benchmark(OperationsPerInvoke = Stores)]
+    public void PropertyIntoFreshChunk()
+    {
+        Ptr<GcTreeNode> a = _fresh.Target, t = _target;
         for (int i = 0; i < Stores; i++) a[i].Value.Left = t;
     }
 

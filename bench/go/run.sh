@@ -26,7 +26,7 @@ fi
 
 dotnet build -c Release bench/Arena.Benchmarks >/dev/null
 dll=bench/Arena.Benchmarks/bin/Release/net10.0/Arena.Benchmarks.dll
-for v in dotnet-1t dotnet-par arena-scope arena-scope-1t arena-heap arena-gc arena-pool; do
+for v in dotnet-1t dotnet-par arena-scope arena-scope-1t arena-heap arena-gc arena-gen arena-pool; do
   server=0; [ "$v" = dotnet-par ] && server=1
   if DOTNET_gcServer=$server dotnet "$dll" --variant "$v" --depth "$depth" > "$bin/$v.txt" 2>/dev/null; then
     printf '%s: %s s, peak %s bytes\n' "$v" "$(grep '^#seconds' "$bin/$v.txt" | cut -d' ' -f2)" "$(grep '^#peak-bytes' "$bin/$v.txt" | cut -d' ' -f2)"
