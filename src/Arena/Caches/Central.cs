@@ -14,8 +14,23 @@
 //                               the lock and move the slab to Partial.
 // A slab whose count drops to zero when classified goes back to the page heap.
 //
+// A generational heap's sweep files its full slabs on a third list, OldFull: after
+// the sweep every object it keeps is old (its mark stays set), so a full slab then
+// holds old objects only. Minor cycles free no old object and set no mark in such a
+// slab, so their sweeps leave OldFull alone and count its bytes from a running sum;
+// full cycles sweep it with the rest. Its slabs stay in state Full (their objects
+// are traced and scanned as any full slab's); collected slabs take no remote frees,
+// so OnRemoteFreeIntoFull never looks for them on Full.
+//
+// A paced cycle's sweep keeps the slabs it empties on Partial: the threads that
+// triggered it are about to allocate as much again, and taking an empty slab back
+// costs no page heap lock and no page-map writes (Acquire reuses an empty slab as it
+// is). A slab still empty at the next sweep went unused for a whole cycle and goes
+// back to the page heap then. Collect() and Trim give empty slabs back at once.
+//
 // Concurrency: every list operation holds _lock. Go: mcentral.
 
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Arena.Pages;
 using Arena.SizeClasses;
@@ -33,6 +48,12 @@ internal sealed unsafe class Central
     private readonly int _slabPages;
     private Slab* _partial;
     private Slab* _full;
+    /// <summary>A generational heap's full slabs of old objects only, as its last sweep left them.</summary>
+    private Slab* _oldFull;
+    /// <summary>Bytes of the objects on <see cref="_oldFull"/>: what a minor sweep counts without visiting them.</summary>
+    private long _oldFullBytes;
+    /// <summary>Slabs the sweeps have visited, cumulative (the slabs OldFull spared minor sweeps are not).</summary>
+    private long _sweptSlabs;
 
     public Central(PageHeap pages, int sizeClass, SlabKind kind)
     {
@@ -51,7 +72,7 @@ internal sealed unsafe class Central
             {
                 Slab* s = _partial;
                 Unlink(ref _partial, s);
-                if (!Classify(s)) continue;       // full, or empty and freed
+                if (!Classify(s, keepEmpty: true)) continue;   // full: filed on Full
                 Unlink(ref _partial, s);
                 return Own(s, owner);
             }
@@ -78,8 +99,10 @@ internal sealed unsafe class Central
         lock (_lock)
         {
             // Under this class's lock a descriptor that reads Full and this class is on
-            // this class's Full list: state only leaves Full under this lock.
+            // this class's Full list: state only leaves Full under this lock. (Collected slabs,
+            // which may be on OldFull instead, take no remote frees.)
             if (s->State != SlabState.Full || s->SizeClass != _sizeClass || s->Kind != _kind) return;
+            Debug.Assert(!SlabClass.IsCollected(_kind), "collected slabs take no remote frees");
             Unlink(ref _full, s);
             s->State = SlabState.Partial;
             Push(ref _partial, s);
@@ -110,30 +133,41 @@ internal sealed unsafe class Central
         {
             for (Slab* s = _partial; s != null; s = s->Next) visit(s, ref state);
             for (Slab* s = _full; s != null; s = s->Next) visit(s, ref state);
+            for (Slab* s = _oldFull; s != null; s = s->Next) visit(s, ref state);
         }
+    }
+
+    /// <summary>Slabs the sweeps of this class have visited, cumulative.</summary>
+    public long SweptSlabs
+    {
+        get { lock (_lock) return _sweptSlabs; }
     }
 
     /// <summary>
     /// Sweeps every listed slab of a collected class (the collector holds every mutator at a
     /// safepoint and caches hold none of them): alloc bits become the mark bits, empty slabs go
     /// back to the page heap. With <paramref name="keepMarks"/> (a generational heap) the mark
-    /// bits stay set: the survivors are old. Returns the objects freed; adds the bytes of the
-    /// objects kept to <paramref name="liveBytes"/>.
+    /// bits stay set: the survivors are old, and the slabs left full go on OldFull. A
+    /// <paramref name="minor"/> sweep (a generational heap's minor cycle, which frees no old
+    /// object) leaves OldFull as it is and counts its bytes without visiting it. Returns the
+    /// objects freed; adds the bytes of the objects kept to <paramref name="liveBytes"/>. With
+    /// <paramref name="keepEmpty"/> the slabs it empties stay on Partial for reuse; those it
+    /// finds still empty from the sweep before go back to the page heap.
     /// </summary>
-    public long SweepCollected(bool keepMarks, ref long liveBytes)
+    public long SweepCollected(bool keepMarks, bool minor, bool keepEmpty, ref long liveBytes)
     {
+        Debug.Assert(keepMarks || !minor, "only a generational heap has minor cycles");
         lock (_lock)
         {
-            // Detach both lists into one chain first: Classify files each slab anew.
-            Slab* all = _partial;
-            if (all == null) all = _full;
+            // Detach the lists to sweep into one chain first: each slab is filed anew.
+            Slab* all = Concat(Concat(_partial, _full), minor ? null : _oldFull);
+            _partial = _full = null;
+            if (minor) liveBytes += _oldFullBytes;
             else
             {
-                Slab* tail = all;
-                while (tail->Next != null) tail = tail->Next;
-                tail->Next = _full;
+                _oldFull = null;
+                _oldFullBytes = 0;
             }
-            _partial = _full = null;
             long freed = 0;
             while (all != null)
             {
@@ -141,6 +175,13 @@ internal sealed unsafe class Central
                 all = s->Next;
                 s->Next = s->Prev = null;
                 s->AssertNotGrey();
+                _sweptSlabs++;
+                if (s->AllocCount == 0)
+                {
+                    // Empty since the last sweep kept it, and no thread took it since.
+                    _pages.FreeSlab(s);
+                    continue;
+                }
                 int words = s->Words;
                 int live = Collector.MarkBitsKernel.Sweep(s->AllocBits, s->MarkBits, words, keepMarks);
                 int tail = s->NElems & 63;
@@ -150,10 +191,31 @@ internal sealed unsafe class Central
                 s->AllocCount = live;
                 s->HasOld = keepMarks && live > 0;
                 if (s->HasOld) s->Chunk->HasOld = true;
-                Classify(s);
+                if (keepMarks && live == s->NElems)
+                {
+                    // Every object old: no minor cycle changes this slab until it is swept by
+                    // a full one. Collected slabs take no remote frees, so none is merged.
+                    s->AssertValid();
+                    s->State = SlabState.Full;
+                    Push(ref _oldFull, s);
+                    _oldFullBytes += (long)live * s->ElemSize;
+                    continue;
+                }
+                Classify(s, keepEmpty);
             }
             return freed;
         }
+    }
+
+    /// <summary>List <paramref name="a"/> followed by list <paramref name="b"/> (either may be empty), linked through Next.</summary>
+    private static Slab* Concat(Slab* a, Slab* b)
+    {
+        if (a == null || b == null) return a == null ? b : a;
+        Slab* tail = a;
+        while (tail->Next != null) tail = tail->Next;
+        tail->Next = b;
+        b->Prev = tail;
+        return a;
     }
 
     /// <summary>
@@ -175,20 +237,29 @@ internal sealed unsafe class Central
                 System.Diagnostics.Debug.Assert(s->State == SlabState.Full && s->SizeClass == _sizeClass && s->Kind == _kind && s->Owner == 0, "full list holds full slabs of its class");
                 s->AssertValid();
             }
+            long oldBytes = 0;
+            for (Slab* s = _oldFull; s != null; s = s->Next)
+            {
+                System.Diagnostics.Debug.Assert(s->State == SlabState.Full && s->SizeClass == _sizeClass && s->Kind == _kind && s->Owner == 0, "OldFull holds full slabs of its class");
+                System.Diagnostics.Debug.Assert(SlabClass.IsCollected(_kind) && s->HasOld && s->Chunk->HasOld, "OldFull holds a generational heap's old slabs");
+                s->AssertValid();
+                oldBytes += (long)s->NElems * s->ElemSize;
+            }
+            System.Diagnostics.Debug.Assert(oldBytes == _oldFullBytes, "OldFull's byte count matches its slabs");
         }
     }
 
     /// <summary>
-    /// Files an unlinked slab: frees it when empty, else puts it on Partial (returns true)
-    /// or Full (returns false). Caller holds the lock.
+    /// Files an unlinked slab: frees it when empty (unless <paramref name="keepEmpty"/>), else
+    /// puts it on Partial (returns true) or Full (returns false). Caller holds the lock.
     /// </summary>
-    private bool Classify(Slab* s)
+    private bool Classify(Slab* s, bool keepEmpty = false)
     {
         s->State = SlabState.Full;
         Interlocked.MemoryBarrier();
         s->MergeRemoteFrees();
         s->AssertValid();
-        if (s->AllocCount == 0)
+        if (s->AllocCount == 0 && !keepEmpty)
         {
             _pages.FreeSlab(s);
             return false;

@@ -39,9 +39,12 @@
 //      several workers run, as they set the marks of pointer-free and large objects.
 //   5. Sweep, eagerly, while the world is still stopped: per slab, alloc bits become the
 //      mark bits (Go's design 12800), marks clear, live objects are counted with the
-//      SIMD kernel (MarkBits.Simd.cs); empty slabs and dead large objects go back to the
-//      page heap. Eager, not lazy as Go's: the world is stopped anyway, the bitmap swap
-//      costs a few vector instructions per slab, and no sweep generations are needed.
+//      SIMD kernel (MarkBits.Simd.cs); dead large objects go back to the page heap, and so
+//      do empty slabs: at once after Collect() or past MemoryLimit; after a paced cycle
+//      they stay with their class for the allocation that triggered it, and those still
+//      unused at the next cycle's sweep go back then (Central.cs). Eager, not lazy as Go's:
+//      the world is stopped anyway, the bitmap swap costs a few vector instructions per
+//      slab, and no sweep generations are needed.
 //   6. Pace: NextGC = live + (live + roots) × GCPercent / 100, at least
 //      4 MiB × GCPercent / 100 (Go's heapMinimum).
 //   7. Start the world: clear Pending, wake the parked mutators.
@@ -57,6 +60,8 @@
 // every mark bit first and is the non-generational cycle. Full cycles run at Collect(),
 // past MemoryLimit, and when the old objects have grown by GCPercent percent since the last
 // full cycle; paced cycles are minor otherwise. Cards are cleared at the end of every cycle.
+// A minor sweep skips the full slabs of old objects only, which it could not change (they
+// wait on Central's OldFull list for the next full cycle), and counts their bytes from a sum.
 //
 // Objects allocated during a cycle: none are, by collected allocation, since every
 // mutator is parked; so "allocate black" holds trivially. Manual allocation (Alloc) by
@@ -125,6 +130,7 @@ internal sealed unsafe class Collector
     // Generational mode (see the overview).
     private readonly bool _generational;
     private bool _fullRequested;          // by Collect(); guarded by _gate
+    private bool _collectRequested;       // a cycle asked for by Collect(), full or minor; guarded by _gate
     private long _liveAfterFull;          // _heapLive after the last full cycle
     private long _numMinorGC;
     private nint[] _chunks = new nint[16];
@@ -334,6 +340,7 @@ internal sealed unsafe class Collector
         {
             _pending = true;
             _fullRequested |= full;
+            _collectRequested = true;
         }
         SafepointSlow(block);
     }
@@ -353,6 +360,9 @@ internal sealed unsafe class Collector
 
             _heap.ForEachCache(&FlushCollected);
             bool full = !_generational || FullCycleDue();
+            // A paced cycle keeps the slabs it empties for the allocation that triggered it;
+            // Collect() and a heap past its MemoryLimit give them back to the page heap now.
+            bool keepEmpty = !_collectRequested && _heap.Pages.InuseBytes < Volatile.Read(ref _memoryLimit);
             _heap.Pages.BeginMark();
             try
             {
@@ -361,11 +371,11 @@ internal sealed unsafe class Collector
                 MarkRoots();
                 if (!full) ScanDirtyCards(chunks);
                 Drain();
-                ClearCards(chunks);
+                ClearCards(chunks, full);
             }
             finally { _heap.Pages.EndMark(); }
             long markEnd = Stopwatch.GetTimestamp();
-            Sweep();
+            Sweep(full, keepEmpty);
             long end = Stopwatch.GetTimestamp();
 
             // What the sweep kept: the marked objects. A minor cycle does not trace the old
@@ -375,6 +385,7 @@ internal sealed unsafe class Collector
             if (full) _liveAfterFull = live;
             else Interlocked.Increment(ref _numMinorGC);
             _fullRequested = false;
+            _collectRequested = false;
             Volatile.Write(ref _allocatedSince, 0);
             UpdateGoal();
             long pauseNs = (long)Stopwatch.GetElapsedTime(start, end).TotalNanoseconds;
@@ -553,15 +564,18 @@ internal sealed unsafe class Collector
 
     /// <summary>
     /// Clears the cards of this heap's chunks (every cycle of a generational heap ends with none
-    /// dirty) and their HasOld flags, which the sweep then sets again where old objects stay.
+    /// dirty) and, in a <paramref name="full"/> cycle, their HasOld flags, which the sweep then
+    /// sets again where old objects stay. A minor cycle frees no old object, so a chunk that
+    /// held one still does; its sweep does not even visit the slabs of old objects only
+    /// (Central's OldFull), which could not set the flag again.
     /// </summary>
-    private void ClearCards(int chunks)
+    private void ClearCards(int chunks, bool full)
     {
         for (int i = 0; i < chunks; i++)
         {
             Chunk* c = (Chunk*)_chunks[i];
             new Span<byte>(c->Cards, checked((int)(c->Size >> PageHeap.CardShift))).Clear();
-            c->HasOld = false;
+            if (full) c->HasOld = false;
         }
     }
 
@@ -1229,13 +1243,19 @@ internal sealed unsafe class Collector
 
     // ---- sweep ------------------------------------------------------------------------
 
-    /// <summary>Sweeps every collected slab and large object; sets _liveBytes to the bytes of the objects kept.</summary>
-    private void Sweep()
+    /// <summary>
+    /// Sweeps every collected slab and large object; sets _liveBytes to the bytes of the objects
+    /// kept. A generational heap's minor cycle skips the slabs of old objects only (Central's
+    /// OldFull), which it cannot change. With <paramref name="keepEmpty"/> the slabs left empty
+    /// stay with their class until the next cycle (Central.SweepCollected).
+    /// </summary>
+    private void Sweep(bool full, bool keepEmpty)
     {
         long live = 0;
+        bool minor = _generational && !full;
         for (int k = (int)SlabKind.Collected; k <= (int)SlabKind.CollectedScan; k++)
             for (int c = 1; c < SizeClassTable.Count; c++)
-                _sweptFrees[c] += _heap.Centrals[SlabClass.Of(c, (SlabKind)k)].SweepCollected(_generational, ref live);
+                _sweptFrees[c] += _heap.Centrals[SlabClass.Of(c, (SlabKind)k)].SweepCollected(_generational, minor, keepEmpty, ref live);
         _liveBytes = live + SweepLarge();
     }
 

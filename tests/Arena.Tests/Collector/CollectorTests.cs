@@ -35,6 +35,50 @@ public unsafe class CollectorTests
         return i;
     }
 
+    /// <summary>Runs <paramref name="allocate"/> and a safepoint until a paced cycle has run.</summary>
+    private static void RunPacedCycle(Heap heap, Action allocate)
+    {
+        long cycles = heap.GetStats().NumGC;
+        while (heap.GetStats().NumGC == cycles)
+        {
+            allocate();
+            heap.Safepoint();
+        }
+    }
+
+    [Fact]
+    public void A_paced_cycle_keeps_the_slabs_it_empties_for_the_next_allocations_and_gives_back_those_left_unused()
+    {
+        using var heap = new Heap();
+        using var _ = heap.Scope();
+        RunPacedCycle(heap, () => GcNodes.Churn(heap, 1000));
+        long kept = heap.GetStats().HeapInuse;
+        Assert.True(kept >= 4 << 20, $"the emptied slabs stay with their class: {kept} bytes in use");
+
+        // Live nodes, half as many bytes as were freed: they go into the kept slabs, no new pages.
+        Ptr<GcNode> list = List(heap, (int)(kept / 2 / sizeof(GcNode)));
+        using Root<GcNode> root = heap.Root(list);
+        Assert.Equal(kept, heap.GetStats().HeapInuse);
+
+        // A paced cycle triggered by another class: the node slabs still empty since the last
+        // cycle go back to the page heap; the ones the list took stay.
+        RunPacedCycle(heap, () => heap.New<GcBig>());
+        long after = heap.GetStats().HeapInuse;
+        Assert.True(after < kept * 3 / 4, $"unused empty slabs go back: {after} of {kept} bytes still in use");
+        Assert.Equal(kept / 2 / sizeof(GcNode), CheckList(root.Target));
+
+        // Garbage again, in the slabs the sweep just kept, across more paced cycles.
+        for (int i = 0; i < 3; i++) RunPacedCycle(heap, () => GcNodes.Churn(heap, 1000));
+        heap.AssertValid();                               // ARENA_DEBUG: the kept slabs are valid Partial ones
+        Assert.Equal(kept / 2 / sizeof(GcNode), CheckList(root.Target));
+
+        // Collect() gives every empty slab back at once.
+        heap.Collect();
+        long live = (kept / 2 / sizeof(GcNode)) * sizeof(GcNode);
+        Assert.True(heap.GetStats().HeapInuse < live + (1 << 20), $"after Collect(): {heap.GetStats().HeapInuse} bytes in use for {live} live");
+        Assert.Equal(kept / 2 / sizeof(GcNode), CheckList(root.Target));
+    }
+
     [Fact]
     public void Collected_allocations_count_in_the_stats_before_any_collection()
     {

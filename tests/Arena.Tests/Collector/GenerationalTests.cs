@@ -131,6 +131,93 @@ public unsafe class GenerationalTests
         Assert.Equal(10_000, heap.GetStats().HeapObjects);
     }
 
+    /// <summary>A rooted list of <paramref name="count"/> nodes, ids 1..count, the head being the last made.</summary>
+    private static Root<GcNode> OldList(Heap heap, int count)
+    {
+        Root<GcNode> head = heap.Root(NewNode(heap, 1));
+        for (int i = 2; i <= count; i++)
+        {
+            Ptr<GcNode> n = NewNode(heap, i);
+            n.Value.Left = head.Target;
+            head.Target = n;
+        }
+        return head;
+    }
+
+    private static Ptr<GcNode> Nth(Root<GcNode> head, int steps)
+    {
+        Ptr<GcNode> n = head.Target;
+        for (int i = 0; i < steps; i++) n = n.Value.Left;
+        return n;
+    }
+
+    private static long SweptSlabs(Heap heap) => heap.Centrals[CollectedLayout<GcNode>.CollectedSlabClass].SweptSlabs;
+
+    [Fact]
+    public void Minor_sweeps_pass_over_full_slabs_of_old_objects_and_a_full_cycle_sweeps_them_again()
+    {
+        using var heap = NewHeap();
+        using var _ = heap.Scope();
+        const int count = 20_000;
+        using Root<GcNode> head = OldList(heap, count);
+        heap.Collect();                                   // every node old, their slabs full
+        long live = heap.GetStats().HeapLive;
+        int slabs = (int)(SweptSlabs(heap));              // the list's slabs, swept once
+
+        Ptr<GcNode> young = NewNode(heap, -5);            // young garbage: the minor cycle frees it
+        heap.CollectMinor();
+        long visited = SweptSlabs(heap) - slabs;
+        Assert.InRange(visited, 1, 2);                    // the young object's slab, and at most the list's last one
+        heap.AssertValid();                               // ARENA_DEBUG: OldFull's slabs and byte count
+        Assert.Equal(live, heap.GetStats().HeapLive);     // the skipped slabs' bytes still count
+        Assert.Equal(count, heap.GetStats().HeapObjects);
+        AssertNode(head.Target, count);
+        AssertNode(Nth(head, count - 1), 1);
+
+        // Cut the list in half: the old half is garbage, which minor cycles keep...
+        Nth(head, count / 2 - 1).Value.Left = Ptr<GcNode>.Null;
+        heap.CollectMinor();
+        Assert.Equal(count, heap.GetStats().HeapObjects);
+        // ...and a full cycle, which visits every slab again, frees.
+        long before = SweptSlabs(heap);
+        heap.Collect();
+        Assert.True(SweptSlabs(heap) - before >= slabs - 2, $"a full cycle visits the old slabs: {SweptSlabs(heap) - before} of {slabs}");
+        Assert.Equal(count / 2, heap.GetStats().HeapObjects);
+        heap.AssertValid();
+        Churn(heap, 20_000);
+        Ptr<GcNode> n = head.Target;
+        for (int i = 0; i < count / 2; i++, n = n.Value.Left) AssertNode(n, count - i);
+        Assert.True(n.IsNull);
+    }
+
+    [Fact]
+    public void A_young_child_stored_into_an_old_slab_that_minor_sweeps_skip_is_kept()
+    {
+        // Minor sweeps do not visit a slab of old objects only, so nothing there sets the
+        // chunk's HasOld again: minor cycles must leave the flag as it is, or the barrier
+        // stops at the chunk, marks no card, and the young child is freed while reachable.
+        // The list fills its slabs exactly, so no partly full slab of old objects shares
+        // their chunk and sets the flag again when it is swept.
+        using var heap = NewHeap();
+        using var _ = heap.Scope();
+        Ptr<GcNode> probe = NewNode(heap, -1);
+        int perSlab = AddressMap.Lookup((nuint)probe.Address)->SlabOf((nuint)probe.Address)->NElems;
+        heap.Collect();                                   // the probe is garbage: its slab is empty again
+        int count = 20 * perSlab;
+        using Root<GcNode> head = OldList(heap, count);
+        heap.Collect();
+        heap.CollectMinor();
+        heap.CollectMinor();
+
+        Ptr<GcNode> parent = Nth(head, count / 2);
+        parent.Value.Right = NewNode(heap, 42);
+        heap.CollectMinor();
+        heap.AssertValid();
+        Assert.Equal(count + 1, heap.GetStats().HeapObjects);
+        Churn(heap, 20_000);                              // reuses any slot freed by mistake
+        AssertNode(Nth(head, count / 2).Value.Right, 42);
+    }
+
     private static int DirtyCards(Heap heap)
     {
         nint[] chunks = new nint[4];
