@@ -282,9 +282,9 @@ public sealed unsafe partial class Heap : IDisposable
                 return (void*)(s->Base + (nuint)idx * s->ElemSize);
             }
             b->Current[slabClass] = (long)ThreadCache.EmptySlab;
-            _centrals[slabClass].Release(s);
+            s = _centrals[slabClass].Exchange(s, cache.Id);
         }
-        s = _centrals[slabClass].Acquire(cache.Id);
+        else s = _centrals[slabClass].Acquire(cache.Id);
         b->Current[slabClass] = (long)s;
         if (SlabClass.IsCollected(kind)) Collector.OnCollectedSlabAcquired(s);
         int taken = s->TakeNext();

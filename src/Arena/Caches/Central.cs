@@ -68,15 +68,49 @@ internal sealed unsafe class Central
     {
         lock (_lock)
         {
-            while (_partial != null)
-            {
-                Slab* s = _partial;
-                Unlink(ref _partial, s);
-                if (!Classify(s, keepEmpty: true)) continue;   // full: filed on Full
-                Unlink(ref _partial, s);
-                return Own(s, owner);
-            }
+            Slab* s = TakePartial(owner);
+            if (s != null) return s;
         }
+        return Fresh(owner);
+    }
+
+    /// <summary>
+    /// A thread cache's refill: takes back <paramref name="exhausted"/>, the slab its owner
+    /// used up, and returns a slab with free objects for <paramref name="owner"/>, as
+    /// <see cref="Release"/> then <see cref="Acquire"/> would, under one hold of the lock.
+    /// The partial slab is taken before the exhausted one is filed, so a slab with only a
+    /// few free objects does not come straight back to the thread that just gave it up.
+    /// </summary>
+    public Slab* Exchange(Slab* exhausted, nint owner)
+    {
+        Heap.Fold(exhausted, (CacheBlock*)exhausted->Owner);
+        Slab* s;
+        lock (_lock)
+        {
+            s = TakePartial(owner);
+            exhausted->Owner = 0;
+            Classify(exhausted);
+        }
+        return s != null ? s : Fresh(owner);
+    }
+
+    /// <summary>The first partial slab with free objects, owned by <paramref name="owner"/>, or null. Caller holds the lock.</summary>
+    private Slab* TakePartial(nint owner)
+    {
+        while (_partial != null)
+        {
+            Slab* s = _partial;
+            Unlink(ref _partial, s);
+            if (!Classify(s, keepEmpty: true)) continue;   // full: filed on Full
+            Unlink(ref _partial, s);
+            return Own(s, owner);
+        }
+        return null;
+    }
+
+    /// <summary>A new slab from the page heap, owned by <paramref name="owner"/>.</summary>
+    private Slab* Fresh(nint owner)
+    {
         Slab* fresh = _pages.AllocSlab(_slabPages, SizeClassTable.ObjectSizes[_sizeClass]);
         fresh->InitSmall(_sizeClass, _kind);
         return Own(fresh, owner);
@@ -256,8 +290,12 @@ internal sealed unsafe class Central
     private bool Classify(Slab* s, bool keepEmpty = false)
     {
         s->State = SlabState.Full;
-        Interlocked.MemoryBarrier();
-        s->MergeRemoteFrees();
+        if (!SlabClass.IsCollected(_kind))
+        {
+            // The Dekker handshake with remote frees (above). Collected slabs take none.
+            Interlocked.MemoryBarrier();
+            s->MergeRemoteFrees();
+        }
         s->AssertValid();
         if (s->AllocCount == 0 && !keepEmpty)
         {
