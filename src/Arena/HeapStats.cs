@@ -13,7 +13,11 @@ public readonly record struct HeapStats
     public long HeapSys { get; init; }
     /// <summary>Bytes in chunks that hold no slab, scope or large object. Go: HeapIdle.</summary>
     public long HeapIdle { get; init; }
-    /// <summary>Bytes in pages used by slabs, scopes and large objects. Go: HeapInuse.</summary>
+    /// <summary>
+    /// Bytes in pages used by slabs, scopes and large objects. Go: HeapInuse. Includes the
+    /// slabs a paced collection emptied and kept for the allocations after it, until the next
+    /// cycle, <see cref="Heap.Collect"/> or <see cref="Heap.Trim"/> gives them back.
+    /// </summary>
     public long HeapInuse { get; init; }
     /// <summary>
     /// Bytes given back to the operating system over the heap's life. Go counts memory

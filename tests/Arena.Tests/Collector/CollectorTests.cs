@@ -72,7 +72,11 @@ public unsafe class CollectorTests
         heap.AssertValid();                               // ARENA_DEBUG: the kept slabs are valid Partial ones
         Assert.Equal(kept / 2 / sizeof(GcNode), CheckList(root.Target));
 
-        // Collect() gives every empty slab back at once.
+        // Trim() gives the kept slabs back; so does Collect(), at once.
+        long beforeTrim = heap.GetStats().HeapInuse;
+        heap.Trim();
+        Assert.True(heap.GetStats().HeapInuse < beforeTrim, $"Trim() gives the kept slabs back: {heap.GetStats().HeapInuse} of {beforeTrim} bytes in use");
+        RunPacedCycle(heap, () => GcNodes.Churn(heap, 1000));
         heap.Collect();
         long live = (kept / 2 / sizeof(GcNode)) * sizeof(GcNode);
         Assert.True(heap.GetStats().HeapInuse < live + (1 << 20), $"after Collect(): {heap.GetStats().HeapInuse} bytes in use for {live} live");
