@@ -26,7 +26,8 @@
 // triggered it are about to allocate as much again, and taking an empty slab back
 // costs no page heap lock and no page-map writes (Acquire reuses an empty slab as it
 // is). A slab still empty at the next sweep went unused for a whole cycle and goes
-// back to the page heap then. Collect() and Trim give empty slabs back at once.
+// back to the page heap then. Collect(), Trim, MemoryLimit and MaxBytes give empty slabs
+// back at once (Collector.RunCycle decides).
 //
 // Concurrency: every list operation holds _lock. Go: mcentral.
 

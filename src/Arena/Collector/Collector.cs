@@ -40,7 +40,8 @@
 //   5. Sweep, eagerly, while the world is still stopped: per slab, alloc bits become the
 //      mark bits (Go's design 12800), marks clear, live objects are counted with the
 //      SIMD kernel (MarkBits.Simd.cs); dead large objects go back to the page heap, and so
-//      do empty slabs: at once after Collect() or past MemoryLimit; after a paced cycle
+//      do empty slabs: at once after Collect(), past MemoryLimit or under a MaxBytes limit;
+//      otherwise, after a paced cycle
 //      they stay with their class for the allocation that triggered it, and those still
 //      unused at the next cycle's sweep go back then (Central.cs). Eager, not lazy as Go's:
 //      the world is stopped anyway, the bitmap swap costs a few vector instructions per
@@ -361,8 +362,11 @@ internal sealed unsafe class Collector
             _heap.ForEachCache(&FlushCollected);
             bool full = !_generational || FullCycleDue();
             // A paced cycle keeps the slabs it empties for the allocation that triggered it;
-            // Collect() and a heap past its MemoryLimit give them back to the page heap now.
-            bool keepEmpty = !_collectRequested && _heap.Pages.InuseBytes < Volatile.Read(ref _memoryLimit);
+            // Collect(), a heap past its MemoryLimit and a heap with a hard MaxBytes give them
+            // back to the page heap now (another class may need those pages before the next
+            // cycle, and past MaxBytes it would fail rather than wait).
+            bool keepEmpty = !_collectRequested && _heap.Options.MaxBytes == 0
+                && _heap.Pages.InuseBytes < Volatile.Read(ref _memoryLimit);
             _heap.Pages.BeginMark();
             try
             {

@@ -84,6 +84,25 @@ public unsafe class CollectorTests
     }
 
     [Fact]
+    public void Under_a_MaxBytes_limit_a_paced_cycle_gives_the_slabs_it_empties_back_so_other_classes_can_use_the_pages()
+    {
+        // Kept slabs would count against MaxBytes until the next cycle: an allocation of another
+        // class that needs those pages would throw instead of waiting for them.
+        using var heap = new Heap(new HeapOptions { MaxBytes = 16 << 20 });
+        using var _ = heap.Scope();
+        long before = 0;
+        RunPacedCycle(heap, () => { GcNodes.Churn(heap, 1000); before = Math.Max(before, heap.GetStats().HeapInuse); });
+        long after = heap.GetStats().HeapInuse;
+        Assert.True(after < before / 2, $"the emptied slabs go back at once: {after} of {before} bytes still in use");
+
+        // Most of the limit is free for large objects now (each its own pages), with no cycle between.
+        var bigs = new List<Root<GcBig>>();
+        while ((bigs.Count + 2) * (long)sizeof(GcBig) < (12 << 20)) bigs.Add(heap.Root(heap.New<GcBig>()));
+        Assert.True(heap.GetStats().HeapInuse <= 16 << 20);
+        foreach (var b in bigs) b.Dispose();
+    }
+
+    [Fact]
     public void Collected_allocations_count_in_the_stats_before_any_collection()
     {
         // Collected slabs count their allocations when they leave a cache, and GetStats adds
