@@ -89,8 +89,7 @@ internal sealed unsafe class Central
         lock (_lock)
         {
             s = TakePartial(owner);
-            exhausted->Owner = 0;
-            Classify(exhausted);
+            Disown(exhausted);
         }
         return s != null ? s : Fresh(owner);
     }
@@ -121,11 +120,14 @@ internal sealed unsafe class Central
     public void Release(Slab* s)
     {
         Heap.Fold(s, (CacheBlock*)s->Owner);   // allocation is counted here and at refills, not at every object
-        lock (_lock)
-        {
-            s->Owner = 0;
-            Classify(s);
-        }
+        lock (_lock) Disown(s);
+    }
+
+    /// <summary>Files a folded slab its owner gave up. Caller holds the lock.</summary>
+    private void Disown(Slab* s)
+    {
+        s->Owner = 0;
+        Classify(s);
     }
 
     /// <summary>Called after a remote free saw the slab on Full: moves it to Partial.</summary>
@@ -226,17 +228,7 @@ internal sealed unsafe class Central
                 s->AllocCount = live;
                 s->HasOld = keepMarks && live > 0;
                 if (s->HasOld) s->Chunk->HasOld = true;
-                if (keepMarks && live == s->NElems)
-                {
-                    // Every object old: no minor cycle changes this slab until it is swept by
-                    // a full one. Collected slabs take no remote frees, so none is merged.
-                    s->AssertValid();
-                    s->State = SlabState.Full;
-                    Push(ref _oldFull, s);
-                    _oldFullBytes += (long)live * s->ElemSize;
-                    continue;
-                }
-                Classify(s, keepEmpty);
+                Classify(s, keepEmpty, old: keepMarks);
             }
             return freed;
         }
@@ -286,9 +278,11 @@ internal sealed unsafe class Central
 
     /// <summary>
     /// Files an unlinked slab: frees it when empty (unless <paramref name="keepEmpty"/>), else
-    /// puts it on Partial (returns true) or Full (returns false). Caller holds the lock.
+    /// puts it on Partial (returns true) or Full (returns false): on OldFull when the slab's
+    /// objects are all <paramref name="old"/> (a generational sweep's survivors), where minor
+    /// sweeps pass it over. Caller holds the lock.
     /// </summary>
-    private bool Classify(Slab* s, bool keepEmpty = false)
+    private bool Classify(Slab* s, bool keepEmpty = false, bool old = false)
     {
         s->State = SlabState.Full;
         if (!SlabClass.IsCollected(_kind))
@@ -305,7 +299,12 @@ internal sealed unsafe class Central
         }
         if (s->AllocCount == s->NElems)
         {
-            Push(ref _full, s);
+            if (old)
+            {
+                Push(ref _oldFull, s);
+                _oldFullBytes += (long)s->NElems * s->ElemSize;
+            }
+            else Push(ref _full, s);
             return false;
         }
         s->State = SlabState.Partial;

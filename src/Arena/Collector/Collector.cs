@@ -41,11 +41,10 @@
 //      mark bits (Go's design 12800), marks clear, live objects are counted with the
 //      SIMD kernel (MarkBits.Simd.cs); dead large objects go back to the page heap, and so
 //      do empty slabs: at once after Collect(), past MemoryLimit or under a MaxBytes limit;
-//      otherwise, after a paced cycle
-//      they stay with their class for the allocation that triggered it, and those still
-//      unused at the next cycle's sweep go back then (Central.cs). Eager, not lazy as Go's:
-//      the world is stopped anyway, the bitmap swap costs a few vector instructions per
-//      slab, and no sweep generations are needed.
+//      otherwise they stay with their class for the allocations after the cycle, and those
+//      still unused at the next cycle's sweep go back then (Central.cs). Eager, not lazy as
+//      Go's: the world is stopped anyway, the bitmap swap costs a few vector instructions
+//      per slab, and no sweep generations are needed.
 //   6. Pace: NextGC = live + (live + roots) × GCPercent / 100, at least
 //      4 MiB × GCPercent / 100 (Go's heapMinimum).
 //   7. Start the world: clear Pending, wake the parked mutators.

@@ -116,13 +116,7 @@ public unsafe class GenerationalTests
     {
         using var heap = NewHeap();
         using var _ = heap.Scope();
-        using Root<GcNode> root = heap.Root(NewNode(heap, 0));
-        for (int i = 1; i < 5000; i++)
-        {
-            Ptr<GcNode> n = NewNode(heap, i);
-            n.Value.Left = root.Target;
-            root.Target = n;
-        }
+        using Root<GcNode> root = OldList(heap, 5000);
         heap.Collect();
         for (Ptr<GcNode> n = root.Target; !n.IsNull; n = n.Value.Left) n.Value.Right = NewNode(heap, -2);
         Assert.True(DirtyCards(heap) > 0);
