@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
 using Arena.Benchmarks.BinaryTrees;
 using Arena.Collector;
+using Arena.Slabs;
 
 namespace Arena.Benchmarks;
 
@@ -128,87 +129,102 @@ public unsafe class CollectorBenchmarks
 }
 
 /// <summary>
-/// The sweep's bitmap kernel over 256 slabs' mark and alloc bitmaps (16 words each, as a
-/// one-page slab of 8-byte objects; 64 KB in all, cache-resident), per slab. The bitmaps come
-/// in two sets that swap roles at each invocation: a sweep copies the marks into the alloc
-/// bits and clears the marks, so the alloc bits one sweep leaves are the next one's marks.
-/// Every sweep thus sees the same random marks and counts the same live objects, and nothing
-/// but the sweep is timed. The scalar reference is the baseline.
+/// The sweep's bitmap kernel, per slab, on slab descriptors' bitmaps (16 words each, as a
+/// one-page slab of 8-byte objects), as the sweep calls it: it counts each slab's marks and
+/// clears its alloc bits, which the sweep then swaps in as the next cycle's marks (a swap of
+/// two pointers, not timed here). The descriptors are the runtime's own, 64-byte aligned as
+/// SlabPool allocates them, so the two bitmaps sit where they do in a heap. Each invocation
+/// sweeps 1,024 bitmaps, going round <see cref="Descriptors"/> of them: 64 keep the bitmaps
+/// the kernel touches in the first-level cache (16 KB), 1,024 in the second (256 KB touched,
+/// 768 KB of descriptors). The marks are only read, so every invocation counts the same random
+/// marks, and nothing but the kernel is timed. The scalar reference is the baseline.
 /// </summary>
 [Config(typeof(BenchConfig))]
 [BenchmarkCategory(Categories.Collector)]
 public unsafe class SweepBenchmarks
 {
-    private const int Slabs = 256, Words = 16, Total = Slabs * Words;
-    private ulong* _one, _other;
-    private bool _swapped;
+    private const int Sweeps = 1024, Words = 16;
+    private Slab* _slabs;
     private int _expected;
+
+    /// <summary>How many descriptors the sweeps go round.</summary>
+    [Params(64, 1024)]
+    public int Descriptors { get; set; }
 
     [GlobalSetup]
     public void Setup()
     {
-        nuint bytes = Total * sizeof(ulong);
-        _one = (ulong*)NativeMemory.AlignedAlloc(bytes, 64);
-        _other = (ulong*)NativeMemory.AlignedAlloc(bytes, 64);
+        // As the runtime's descriptors (SlabPool): 64-byte aligned, so each bitmap starts a cache line.
+        nuint bytes = (nuint)Descriptors * (nuint)sizeof(Slab);
+        _slabs = (Slab*)NativeMemory.AlignedAlloc(bytes, Slab.Alignment);
+        NativeMemory.Clear(_slabs, bytes);
         var rng = new Random(7);
-        for (int i = 0; i < Total; i++)
+        int[] counts = new int[Descriptors];
+        for (int i = 0; i < Descriptors; i++)
         {
-            _one[i] = (ulong)rng.NextInt64();
-            _other[i] = (ulong)rng.NextInt64();
-            _expected += System.Numerics.BitOperations.PopCount(_one[i]);
+            Slab* s = _slabs + i;
+            s->InitBitmaps();
+            for (int w = 0; w < Words; w++)
+            {
+                s->MarkBits[w] = (ulong)rng.NextInt64();
+                s->AllocBits[w] = (ulong)rng.NextInt64();
+                counts[i] += System.Numerics.BitOperations.PopCount(s->MarkBits[w]);
+            }
         }
+        _expected = 0;
+        for (int k = 0; k < Sweeps; k++) _expected += counts[k % Descriptors];
     }
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        NativeMemory.AlignedFree(_one);
-        NativeMemory.AlignedFree(_other);
-    }
-
-    /// <summary>This invocation's bitmaps: the marks are the alloc bits of the one before.</summary>
-    private void Next(out ulong* alloc, out ulong* mark)
-    {
-        mark = _swapped ? _other : _one;
-        alloc = _swapped ? _one : _other;
-        _swapped = !_swapped;
-    }
+    public void Cleanup() => NativeMemory.AlignedFree(_slabs);
 
     private int Checked(int live) => live == _expected ? live : throw new InvalidOperationException($"The sweep counted {live} live objects, not {_expected}.");
 
-    [Benchmark(Baseline = true, OperationsPerInvoke = Slabs, Description = "scalar")]
+    [Benchmark(Baseline = true, OperationsPerInvoke = Sweeps, Description = "scalar")]
     public int Scalar()
     {
-        Next(out ulong* alloc, out ulong* mark);
-        int live = 0;
-        for (int s = 0; s < Slabs; s++) live += MarkBitsKernel.SweepScalar(alloc + s * Words, mark + s * Words, Words);
+        int live = 0, mask = Descriptors - 1;
+        for (int k = 0; k < Sweeps; k++)
+        {
+            Slab* s = _slabs + (k & mask);
+            live += MarkBitsKernel.SweepScalar(s->AllocBits, s->MarkBits, Words);
+        }
         return Checked(live);
     }
 
-    [Benchmark(OperationsPerInvoke = Slabs, Description = "Vector128")]
+    [Benchmark(OperationsPerInvoke = Sweeps, Description = "Vector128")]
     public int V128()
     {
-        Next(out ulong* alloc, out ulong* mark);
-        int live = 0;
-        for (int s = 0; s < Slabs; s++) live += MarkBitsKernel.Sweep128(alloc + s * Words, mark + s * Words, Words);
+        int live = 0, mask = Descriptors - 1;
+        for (int k = 0; k < Sweeps; k++)
+        {
+            Slab* s = _slabs + (k & mask);
+            live += MarkBitsKernel.Sweep128(s->AllocBits, s->MarkBits, Words);
+        }
         return Checked(live);
     }
 
-    [Benchmark(OperationsPerInvoke = Slabs, Description = "Vector256")]
+    [Benchmark(OperationsPerInvoke = Sweeps, Description = "Vector256")]
     public int V256()
     {
-        Next(out ulong* alloc, out ulong* mark);
-        int live = 0;
-        for (int s = 0; s < Slabs; s++) live += MarkBitsKernel.Sweep256(alloc + s * Words, mark + s * Words, Words);
+        int live = 0, mask = Descriptors - 1;
+        for (int k = 0; k < Sweeps; k++)
+        {
+            Slab* s = _slabs + (k & mask);
+            live += MarkBitsKernel.Sweep256(s->AllocBits, s->MarkBits, Words);
+        }
         return Checked(live);
     }
 
-    [Benchmark(OperationsPerInvoke = Slabs, Description = "Vector512")]
+    [Benchmark(OperationsPerInvoke = Sweeps, Description = "Vector512")]
     public int V512()
     {
-        Next(out ulong* alloc, out ulong* mark);
-        int live = 0;
-        for (int s = 0; s < Slabs; s++) live += MarkBitsKernel.Sweep512(alloc + s * Words, mark + s * Words, Words);
+        int live = 0, mask = Descriptors - 1;
+        for (int k = 0; k < Sweeps; k++)
+        {
+            Slab* s = _slabs + (k & mask);
+            live += MarkBitsKernel.Sweep512(s->AllocBits, s->MarkBits, Words);
+        }
         return Checked(live);
     }
 }

@@ -221,6 +221,7 @@ internal sealed unsafe class Central
                 }
                 int words = s->Words;
                 int live = Collector.MarkBitsKernel.Sweep(s->AllocBits, s->MarkBits, words, keepMarks);
+                if (!keepMarks) s->SwapBitmaps();
                 int tail = s->NElems & 63;
                 if (tail != 0) s->AllocBits[words - 1] |= ~0UL << tail;
                 freed += s->AllocCount - live;

@@ -86,7 +86,9 @@ internal sealed unsafe class ThreadCache
 
     private static Slab* CreateEmptySlab()
     {
-        Slab* s = (Slab*)NativeMemory.AllocZeroed((nuint)sizeof(Slab));
+        Slab* s = (Slab*)NativeMemory.AlignedAlloc((nuint)sizeof(Slab), Slab.Alignment);
+        NativeMemory.Clear(s, (nuint)sizeof(Slab));
+        s->InitBitmaps();
         s->State = SlabState.Cached;
         return s;
     }

@@ -3,20 +3,30 @@
 // The sweep kernel, as a width ladder with a scalar twin (dotnet/runtime's BitArray
 // does the same): Vector512, then Vector256, then Vector128, then scalar words.
 // Each width is tested equal to the scalar reference on random bitmaps, and CI runs
-// the tests again with DOTNET_EnableAVX512F=0, DOTNET_EnableAVX2=0 and
-// DOTNET_EnableHWIntrinsic=0 so that every path runs on one machine.
+// the tests again with DOTNET_EnableAVX512=0, DOTNET_EnableAVX512v2=0 (no VBMI),
+// DOTNET_EnableAVX2=0 and DOTNET_EnableHWIntrinsic=0 so that every path runs on one machine.
 //
 // What it does to one slab (Go: mspan.sweep with the bitmap swap of design 12800):
-//   alloc[i] = mark[i]      objects not marked are free from now on
-//   mark[i]  = 0            ready for the next cycle (unless keepMarks: a generational
-//                           heap keeps them, sticky, to tell old objects from young)
-//   live    += popcount(mark[i])
-// Population counts: the nibble lookup with a byte shuffle, per-byte counts added up over
-// up to 31 vectors, then a sum of absolute differences (the classic SIMD popcount; .NET
-// exposes no VPOPCNTQ intrinsic). A slab's bitmap (at most 16 words) takes the 512-bit path
-// without a loop: one or two vectors, whose eight lane sums fit in bytes and add up with one
-// more sum of absolute differences instead of a horizontal sum. The 256-bit path does the
-// same for up to four vectors.
+//   live   += popcount(mark[i])
+//   alloc[i] = 0             the caller then swaps the two bitmaps' pointers
+//                            (Slab.SwapBitmaps): the marks become the alloc bits, objects
+//                            not marked are free from now on, and the cleared old alloc
+//                            bits are the next cycle's marks. Go clears its new mark bits
+//                            the same way, in the sweep (newMarkBits hands out zeroed bits).
+//   alloc[i] = mark[i]       with keepMarks instead: a generational heap keeps the marks,
+//                            sticky, to tell old objects from young, so both bitmaps hold
+//                            them and nothing is swapped.
+// Either way one load and one store a vector: the marks are read, the alloc bits written.
+//
+// Population counts: per-byte counts from table lookups, added up over up to 31 vectors, then
+// a sum of absolute differences (.NET exposes no VPOPCNTQ intrinsic). With AVX-512 VBMI the
+// 512-bit path looks bytes up in 64-entry tables with vpermb, which reads the low six bits of
+// each index and ignores the rest, so no index needs masking; a slab's two vectors take three
+// lookups (bits 0-5 of each, and bits 6-7 of both in one). Without VBMI, and at the narrower
+// widths, the classic nibble lookup with a byte shuffle. A slab's bitmap (at most 16 words)
+// takes the 512-bit path without a loop: one or two vectors, whose eight lane sums fit in
+// bytes and add up with one more sum of absolute differences instead of a horizontal sum.
+// The 256-bit path does the same for up to four vectors.
 
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -35,8 +45,9 @@ internal static unsafe class MarkBitsKernel
         Ssse3.IsSupported ? 128 : 0;
 
     /// <summary>
-    /// Swaps mark bits into alloc bits for <paramref name="words"/> words, clears the marks
-    /// unless <paramref name="keepMarks"/>, returns the live count.
+    /// Counts the marks of <paramref name="words"/> words and readies the alloc bits for the
+    /// swap: clears them (the caller then swaps the two bitmaps), or with
+    /// <paramref name="keepMarks"/> copies the marks into them (no swap). Returns the live count.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Sweep(ulong* alloc, ulong* mark, int words, bool keepMarks = false) => BestWidth switch
@@ -55,8 +66,7 @@ internal static unsafe class MarkBitsKernel
         for (int i = 0; i < words; i++)
         {
             ulong m = mark[i];
-            alloc[i] = m;
-            if (!keepMarks) mark[i] = 0;
+            alloc[i] = keepMarks ? m : 0;
             live += BitOperations.PopCount(m);
         }
         return live;
@@ -98,21 +108,27 @@ internal static unsafe class MarkBitsKernel
     private static int SweepSlab512(ulong* alloc, ulong* mark, int words, bool keepMarks)
     {
         if (words < 8) return Sweep256(alloc, mark, words, keepMarks);
-        Vector512<byte> bytes = SweepVector512(alloc, mark, keepMarks);
-        if (words == 16) bytes += SweepVector512(alloc + 8, mark + 8, keepMarks);
+        Vector512<byte> bytes;
+        if (words == 16)
+        {
+            Vector512<ulong> a = Vector512.Load(mark), b = Vector512.Load(mark + 8);
+            (keepMarks ? a : Vector512<ulong>.Zero).Store(alloc);
+            (keepMarks ? b : Vector512<ulong>.Zero).Store(alloc + 8);
+            bytes = PopCountBytes512(a, b);
+        }
+        else bytes = SweepVector512(alloc, mark, keepMarks);
         Vector512<ulong> lanes = Avx512BW.SumAbsoluteDifferences(bytes, Vector512<byte>.Zero).AsUInt64();
         int live = (int)Sse2.SumAbsoluteDifferences(Avx512F.ConvertToVector128Byte(lanes), Vector128<byte>.Zero).AsUInt64().ToScalar();
         int done = words & ~7;
         return done == words ? live : live + Sweep256(alloc + done, mark + done, words - done, keepMarks);
     }
 
-    /// <summary>Sweeps eight words: marks into alloc bits, marks cleared unless kept; returns their per-byte counts.</summary>
+    /// <summary>Sweeps eight words: alloc bits cleared, or the marks copied into them if kept; returns the marks' per-byte counts.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<byte> SweepVector512(ulong* alloc, ulong* mark, bool keepMarks)
     {
         Vector512<ulong> m = Vector512.Load(mark);
-        m.Store(alloc);
-        if (!keepMarks) Vector512<ulong>.Zero.Store(mark);
+        (keepMarks ? m : Vector512<ulong>.Zero).Store(alloc);
         return PopCountBytes512(m);
     }
 
@@ -168,13 +184,12 @@ internal static unsafe class MarkBitsKernel
         return done == words ? live : live + Sweep128(alloc + done, mark + done, words - done, keepMarks);
     }
 
-    /// <summary>Sweeps four words: marks into alloc bits, marks cleared unless kept; returns their per-byte counts.</summary>
+    /// <summary>Sweeps four words: alloc bits cleared, or the marks copied into them if kept; returns the marks' per-byte counts.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<byte> SweepVector256(ulong* alloc, ulong* mark, bool keepMarks)
     {
         Vector256<ulong> m = Vector256.Load(mark);
-        m.Store(alloc);
-        if (!keepMarks) Vector256<ulong>.Zero.Store(mark);
+        (keepMarks ? m : Vector256<ulong>.Zero).Store(alloc);
         return PopCountBytes256(m);
     }
 
@@ -203,28 +218,84 @@ internal static unsafe class MarkBitsKernel
         return i == words ? live : live + SweepScalar(alloc + i, mark + i, words - i, keepMarks);
     }
 
-    /// <summary>Sweeps two words: marks into alloc bits, marks cleared unless kept; returns their per-byte counts.</summary>
+    /// <summary>Sweeps two words: alloc bits cleared, or the marks copied into them if kept; returns the marks' per-byte counts.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<byte> SweepVector128(ulong* alloc, ulong* mark, bool keepMarks)
     {
         Vector128<ulong> m = Vector128.Load(mark);
-        m.Store(alloc);
-        if (!keepMarks) Vector128<ulong>.Zero.Store(mark);
+        (keepMarks ? m : Vector128<ulong>.Zero).Store(alloc);
         return PopCountBytes128(m);
     }
 
-    /// <summary>The population count of each byte of <paramref name="v"/> (0 to 8).</summary>
+    /// <summary>
+    /// The population count of each byte of <paramref name="v"/> (0 to 8). With AVX-512 VBMI,
+    /// two lookups in 64-entry tables (vpermb reads the low six bits of each index byte and
+    /// ignores the rest, so no index needs masking): the count of bits 0-5, then, after a
+    /// shift, of bits 6-7. Without it the nibble lookup of the narrower widths.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<byte> PopCountBytes512(Vector512<ulong> v)
     {
+        Vector512<byte> b = v.AsByte();
+        if (Avx512Vbmi.IsSupported)
+        {
+            // A 16-bit shift by 6 leaves each byte's bits 6-7 in its bits 0-1 and the next
+            // byte's bits above them, which the second table does not count.
+            Vector512<byte> high = Vector512.ShiftRightLogical(b.AsUInt16(), 6).AsByte();
+            return Avx512Vbmi.PermuteVar64x8(Count6, b) + Avx512Vbmi.PermuteVar64x8(Count2, high);
+        }
         Vector512<byte> lut = Vector512.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
                                                   0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
                                                   0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
                                                   0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
-        Vector512<byte> b = v.AsByte();
         Vector512<byte> low = b & Vector512.Create((byte)0x0F);
-        Vector512<byte> high = Vector512.ShiftRightLogical(b.AsUInt16(), 4).AsByte() & Vector512.Create((byte)0x0F);
-        return Avx512BW.Shuffle(lut, low) + Avx512BW.Shuffle(lut, high);
+        Vector512<byte> nibbles = Vector512.ShiftRightLogical(b.AsUInt16(), 4).AsByte() & Vector512.Create((byte)0x0F);
+        return Avx512BW.Shuffle(lut, low) + Avx512BW.Shuffle(lut, nibbles);
+    }
+
+    /// <summary>
+    /// The population counts of each byte of <paramref name="a"/> and of <paramref name="b"/>
+    /// added (0 to 16): a slab's two vectors. With VBMI the two vectors' bits 6-7 share one
+    /// lookup: a's in bits 0-1 of its index, b's in bits 2-3, taken by a bitwise select from
+    /// two shifts; a table that counts bits 0-3 ignores what the shifts brought in above.
+    /// Three lookups for two vectors instead of four.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> PopCountBytes512(Vector512<ulong> a, Vector512<ulong> b)
+    {
+        if (!Avx512Vbmi.IsSupported) return PopCountBytes512(a) + PopCountBytes512(b);
+        Vector512<byte> highA = Vector512.ShiftRightLogical(a.AsUInt16(), 6).AsByte();
+        Vector512<byte> highB = Vector512.ShiftRightLogical(b.AsUInt16(), 4).AsByte();
+        Vector512<byte> high = Vector512.ConditionalSelect(Vector512.Create((byte)0x03), highA, highB);
+        return Avx512Vbmi.PermuteVar64x8(Count6, a.AsByte()) + Avx512Vbmi.PermuteVar64x8(Count6, b.AsByte())
+             + Avx512Vbmi.PermuteVar64x8(Count4, high);
+    }
+
+    /// <summary>Entry i: the population count of i (0 to 63), for bits 0-5 of a byte.</summary>
+    private static Vector512<byte> Count6
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector512.Create(
+        (byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 1, 2, 2, 3, 2, 3, 3, 4, 2, 3, 3, 4, 3, 4, 4, 5,
+        1, 2, 2, 3, 2, 3, 3, 4, 2, 3, 3, 4, 3, 4, 4, 5, 2, 3, 3, 4, 3, 4, 4, 5, 3, 4, 4, 5, 4, 5, 5, 6);
+    }
+
+    /// <summary>Entry i: the population count of bits 0-1 of i.</summary>
+    private static Vector512<byte> Count2
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector512.Create(
+        (byte)0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2,
+        0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2);
+    }
+
+    /// <summary>Entry i: the population count of bits 0-3 of i.</summary>
+    private static Vector512<byte> Count4
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector512.Create(
+        (byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+        0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
     }
 
     /// <summary>The population count of each byte of <paramref name="v"/> (0 to 8).</summary>

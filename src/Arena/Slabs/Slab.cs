@@ -28,6 +28,10 @@
 //               OR; merged into AllocBits by the owner (or under the central
 //               lock) when the slab is refilled or changes hands.
 //   MarkBits    room for the collector (Go: gcmarkBits).
+//               AllocBits and MarkBits point at the descriptor's two bitmaps, BitsA and
+//               BitsB. The sweep swaps the pointers (Go: s.allocBits = s.gcmarkBits, design
+//               12800): the marks become the alloc bits without a copy, and the old alloc
+//               bits, cleared, are the next cycle's marks (SwapBitmaps).
 //   GreyBits    traced objects the collector has reached but not yet marked and
 //               scanned, and Queued whether the slab waits on a mark worker's list
 //               or is being scanned (Collector.ScanSlab; Go 1.25's Green Tea keeps
@@ -72,6 +76,9 @@ internal unsafe struct Slab
 {
     public const int BitmapWords = SizeClassTable.MaxObjectsPerSlab / 64;
 
+    /// <summary>Descriptors are allocated at this alignment (SlabPool), so their bitmaps start cache lines.</summary>
+    public const int Alignment = 64;
+
     // Read on every small allocation: kept together at the start.
     public ulong AllocCache;
     public nuint Base;
@@ -94,6 +101,10 @@ internal unsafe struct Slab
     /// write of bits into the slab clears it.
     /// </summary>
     public int PtrStamp;
+    /// <summary>1 = allocated (see the top of this file): BitsA or BitsB, whichever the last sweep made the alloc bits.</summary>
+    public ulong* AllocBits;
+    /// <summary>The collector's mark bits (Go: gcmarkBits): the other of BitsA and BitsB.</summary>
+    public ulong* MarkBits;
 
     // Read on free and on refill.
     /// <summary>The owning thread cache (its CacheBlock address) while Cached, else 0.</summary>
@@ -105,19 +116,48 @@ internal unsafe struct Slab
     public Pages.Chunk* Chunk;
     public Slab* Next;
     public Slab* Prev;
-
-    public fixed ulong AllocBits[BitmapWords];
-    public fixed ulong RemoteBits[BitmapWords];
-    public fixed ulong MarkBits[BitmapWords];
     /// <summary>
     /// 1 while the slab is on a mark worker's list or being scanned: whoever greys an object
     /// here pushes the slab only if it finds 0 here (Collector.ScanSlab). 0 outside marking.
     /// </summary>
     public int Queued;
+    // Pads the header to 128 bytes: in a 64-byte aligned descriptor (SlabPool) every bitmap
+    // below then starts a cache line, so the sweep's 64-byte vectors never split one.
+    private int _pad0;
+    private ulong _pad1;
+
+    /// <summary>One of the two bitmaps that <see cref="AllocBits"/> and <see cref="MarkBits"/> point at; never read by name.</summary>
+    public fixed ulong BitsA[BitmapWords];
+    /// <summary>The other bitmap (see <see cref="BitsA"/>).</summary>
+    public fixed ulong BitsB[BitmapWords];
+    public fixed ulong RemoteBits[BitmapWords];
     /// <summary>Reached objects that the slab's scanner has yet to mark and scan (the grey ones); all 0 outside marking.</summary>
     public fixed ulong GreyBits[BitmapWords];
     /// <summary>A cached manual slab's objects freed by its owner since the last <see cref="Fold"/>.</summary>
     public fixed ulong OwnerFrees[BitmapWords];
+
+    /// <summary>
+    /// Points <see cref="AllocBits"/> and <see cref="MarkBits"/> at this descriptor's own two
+    /// bitmaps. Once per descriptor, where it is made: a descriptor never moves.
+    /// </summary>
+    public void InitBitmaps()
+    {
+        AllocBits = (ulong*)Unsafe.AsPointer(ref BitsA[0]);
+        MarkBits = (ulong*)Unsafe.AsPointer(ref BitsB[0]);
+    }
+
+    /// <summary>
+    /// The sweep's bitmap swap (Go: s.allocBits = s.gcmarkBits; design 12800): the marks become
+    /// the alloc bits, and the old alloc bits, which the sweep kernel has cleared, become the
+    /// next cycle's marks.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void SwapBitmaps()
+    {
+        ulong* marks = MarkBits;
+        MarkBits = AllocBits;
+        AllocBits = marks;
+    }
 
     /// <summary>Number of bitmap words in use for this slab.</summary>
     public readonly int Words => (NElems + 63) >> 6;
@@ -136,7 +176,7 @@ internal unsafe struct Slab
         PtrStamp = 0;
         Queued = 0;
         AllocCache = 0;
-        for (int w = 0; w < BitmapWords; w++) { AllocBits[w] = 0; RemoteBits[w] = 0; MarkBits[w] = 0; GreyBits[w] = 0; OwnerFrees[w] = 0; }
+        for (int w = 0; w < BitmapWords; w++) { BitsA[w] = 0; BitsB[w] = 0; RemoteBits[w] = 0; GreyBits[w] = 0; OwnerFrees[w] = 0; }
         int tail = NElems & 63;
         if (tail != 0) AllocBits[NElems >> 6] = ~0UL << tail;
         RefillCache();
@@ -288,6 +328,8 @@ internal unsafe struct Slab
     [Conditional("ARENA_DEBUG")]
     public readonly void AssertValid()
     {
+        fixed (ulong* a = BitsA, b = BitsB)
+            Debug.Assert((AllocBits == a && MarkBits == b) || (AllocBits == b && MarkBits == a), "the alloc and mark bits are this descriptor's two bitmaps");
         if (State is SlabState.Free or SlabState.Large or SlabState.Scope) return;
         int set = 0;
         for (int w = 0; w < Words; w++) set += BitOperations.PopCount(AllocBits[w]);

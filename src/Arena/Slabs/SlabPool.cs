@@ -5,8 +5,9 @@ using System.Runtime.InteropServices;
 namespace Arena.Slabs;
 
 /// <summary>
-/// Recycles slab descriptors, allocated in blocks of NativeMemory (Go: mheap.spanalloc,
-/// a fixalloc). Not thread-safe: used under the page heap's lock.
+/// Recycles slab descriptors, allocated in 64-byte aligned blocks of NativeMemory (Go:
+/// mheap.spanalloc, a fixalloc), so that every descriptor's bitmaps start cache lines.
+/// Not thread-safe: used under the page heap's lock.
 /// </summary>
 internal unsafe struct SlabPool
 {
@@ -23,6 +24,7 @@ internal unsafe struct SlabPool
         Slab* s = _free;
         _free = s->Next;
         *s = default;
+        s->InitBitmaps();
         return s;
     }
 
@@ -36,14 +38,16 @@ internal unsafe struct SlabPool
 
     public void DisposeAll()
     {
-        for (int i = 0; i < _blockCount; i++) NativeMemory.Free((void*)_blocks[i]);
+        for (int i = 0; i < _blockCount; i++) NativeMemory.AlignedFree((void*)_blocks[i]);
         NativeMemory.Free(_blocks);
         this = default;
     }
 
     private void Grow()
     {
-        Slab* block = (Slab*)NativeMemory.AllocZeroed((nuint)BlockSlabs, (nuint)sizeof(Slab));
+        nuint bytes = (nuint)BlockSlabs * (nuint)sizeof(Slab);
+        Slab* block = (Slab*)NativeMemory.AlignedAlloc(bytes, Slab.Alignment);
+        NativeMemory.Clear(block, bytes);
         if (_blockCount == _blockCapacity)
         {
             _blockCapacity = Math.Max(8, _blockCapacity * 2);

@@ -60,11 +60,12 @@ public unsafe class MarkBitsKernelTests
             Assert.True(expected == live, $"seed {seed}, trial {trial}, width {width}: live {live} != {expected}");
             Assert.Equal(refAlloc, alloc);
             Assert.Equal(refMark, mark);
-            Assert.Equal(original.Take(words), alloc.Take(words));
-            if (keepMarks) Assert.Equal(original, mark);
-            else Assert.All(mark.Take(words), w => Assert.Equal(0UL, w));
+            // The marks are only read; the alloc bits are cleared for the swap, or hold a copy
+            // of the marks when they are kept (no swap).
+            Assert.Equal(original, mark);
+            if (keepMarks) Assert.Equal(original.Take(words), alloc.Take(words));
+            else Assert.All(alloc.Take(words), w => Assert.Equal(0UL, w));
             Assert.Equal(allocBefore.Skip(words), alloc.Skip(words));
-            Assert.Equal(original.Skip(words), mark.Skip(words));
         }
     }
 
@@ -85,5 +86,8 @@ public unsafe class MarkBitsKernelTests
         if (hw == "0") Assert.Equal(0, MarkBitsKernel.BestWidth);
         else if (avx2 == "0") Assert.True(MarkBitsKernel.BestWidth <= 128);
         else if (avx512 == "0") Assert.True(MarkBitsKernel.BestWidth <= 256);
+        // The 512-bit path counts bits with VBMI's vpermb where it can, and with the nibble
+        // lookup where it cannot: CI turns VBMI off (DOTNET_EnableAVX512v2=0) to run the latter.
+        if (Environment.GetEnvironmentVariable("DOTNET_EnableAVX512v2") == "0") Assert.False(Avx512Vbmi.IsSupported);
     }
 }

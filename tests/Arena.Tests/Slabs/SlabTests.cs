@@ -1,4 +1,5 @@
 using System.Numerics;
+using Arena.Caches;
 using Arena.Pages;
 using Arena.SizeClasses;
 using Arena.Slabs;
@@ -114,4 +115,27 @@ public unsafe class SlabTests
             int tail = s->Words * 64 - s->NElems;
             Assert.Equal(tail, BitOperations.PopCount(s->AllocBits[s->Words - 1]));
         });
+
+    [Fact]
+    public void Every_descriptor_is_aligned_so_its_bitmaps_start_cache_lines()
+    {
+        Assert.Equal(0, sizeof(Slab) % Slab.Alignment);
+        var ph = new PageHeap(2_000_000 + Random.Shared.Next(1000), 0, 0);
+        try
+        {
+            var slabs = new List<nint>();
+            // More than one block of descriptors.
+            for (int i = 0; i < 100; i++) slabs.Add((nint)ph.AllocSlab(SizeClassTable.SlabPages[1], 0));
+            foreach (nint p in slabs)
+            {
+                Slab* s = (Slab*)p;
+                Assert.Equal(0, (long)p % Slab.Alignment);
+                foreach (ulong* bits in new[] { s->BitsA, s->BitsB, s->RemoteBits, s->GreyBits, s->OwnerFrees })
+                    Assert.Equal(0, (long)bits % Slab.Alignment);
+                Assert.True((s->AllocBits == s->BitsA && s->MarkBits == s->BitsB) || (s->AllocBits == s->BitsB && s->MarkBits == s->BitsA));
+            }
+            Assert.Equal(0, (long)ThreadCache.EmptySlab % Slab.Alignment);
+        }
+        finally { ph.DisposeAll(); }
+    }
 }
