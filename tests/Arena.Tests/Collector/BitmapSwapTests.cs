@@ -16,9 +16,20 @@ public unsafe class BitmapSwapTests
     private static long Canary(long id) => id * unchecked((long)0x9E3779B97F4A7C15UL);
 
     /// <summary>
-    /// Fills one slab of nodes and roots every third one, as a list. Returns the list's head
-    /// and the nodes in slot order.
+    /// Fills one slab of nodes in a scope and roots every third one, as a list. Returns the
+    /// nodes in slot order, their slab and the list's root.
     /// </summary>
+    private static Ptr<GcNode>[] FillOneSlab(Heap heap, out Slab* slab, out Root<GcNode> root)
+    {
+        using (heap.Scope())
+        {
+            Ptr<GcNode>[] nodes = FillOneSlab(heap, out Ptr<GcNode> head);
+            root = heap.Root(head);
+            slab = SlabOf(nodes[0].Pointer);
+            return nodes;
+        }
+    }
+
     private static Ptr<GcNode>[] FillOneSlab(Heap heap, out Ptr<GcNode> head)
     {
         Ptr<GcNode> first = heap.New<GcNode>();
@@ -60,20 +71,10 @@ public unsafe class BitmapSwapTests
     public void A_sweep_swaps_the_bitmaps_so_the_marks_become_the_alloc_bits_and_the_next_marks_start_clear()
     {
         using var heap = new Heap();
-        Ptr<GcNode>[] nodes;
-        Slab* s;
-        ulong* allocBefore, marksBefore;
-        Root<GcNode> root;
-        using (heap.Scope())
-        {
-            nodes = FillOneSlab(heap, out Ptr<GcNode> head);
-            root = heap.Root(head);
-            s = SlabOf(nodes[0].Pointer);
-        }
+        Ptr<GcNode>[] nodes = FillOneSlab(heap, out Slab* s, out Root<GcNode> root);
         using (root)
         {
-            allocBefore = s->AllocBits;
-            marksBefore = s->MarkBits;
+            ulong* allocBefore = s->AllocBits, marksBefore = s->MarkBits;
             Assert.True(allocBefore != marksBefore);
 
             heap.Collect();
@@ -114,15 +115,7 @@ public unsafe class BitmapSwapTests
     public void A_generational_sweep_copies_the_marks_into_the_alloc_bits_and_keeps_them()
     {
         using var heap = new Heap(new HeapOptions { Generational = true });
-        Ptr<GcNode>[] nodes;
-        Slab* s;
-        Root<GcNode> root;
-        using (heap.Scope())
-        {
-            nodes = FillOneSlab(heap, out Ptr<GcNode> head);
-            root = heap.Root(head);
-            s = SlabOf(nodes[0].Pointer);
-        }
+        Ptr<GcNode>[] nodes = FillOneSlab(heap, out Slab* s, out Root<GcNode> root);
         using (root)
         {
             ulong* allocBefore = s->AllocBits, marksBefore = s->MarkBits;
