@@ -196,8 +196,9 @@ internal sealed unsafe class Central
         Debug.Assert(keepMarks || !minor, "only a generational heap has minor cycles");
         lock (_lock)
         {
-            // Detach the lists to sweep into one chain first: each slab is filed anew.
-            Slab* all = Concat(Concat(_partial, _full), minor ? null : _oldFull);
+            // Detach the lists, then sweep them one after another: each slab is filed anew.
+            // (Joining them first would walk every slab of the first list once more.)
+            Slab* partial = _partial, full = _full, oldFull = minor ? null : _oldFull;
             _partial = _full = null;
             if (minor) liveBytes += _oldFullBytes;
             else
@@ -205,45 +206,45 @@ internal sealed unsafe class Central
                 _oldFull = null;
                 _oldFullBytes = 0;
             }
-            long freed = 0;
-            while (all != null)
-            {
-                Slab* s = all;
-                all = s->Next;
-                s->Next = s->Prev = null;
-                s->AssertNotGrey();
-                _sweptSlabs++;
-                if (s->AllocCount == 0)
-                {
-                    // Empty since the last sweep kept it, and no thread took it since.
-                    _pages.FreeSlab(s);
-                    continue;
-                }
-                int words = s->Words;
-                int live = Collector.MarkBitsKernel.Sweep(s->AllocBits, s->MarkBits, words, keepMarks);
-                if (!keepMarks) s->SwapBitmaps();
-                int tail = s->NElems & 63;
-                if (tail != 0) s->AllocBits[words - 1] |= ~0UL << tail;
-                freed += s->AllocCount - live;
-                liveBytes += (long)live * s->ElemSize;
-                s->AllocCount = live;
-                s->HasOld = keepMarks && live > 0;
-                if (s->HasOld) s->Chunk->HasOld = true;
-                Classify(s, keepEmpty, old: keepMarks);
-            }
-            return freed;
+            return SweepChain(partial, keepMarks, keepEmpty, ref liveBytes)
+                 + SweepChain(full, keepMarks, keepEmpty, ref liveBytes)
+                 + SweepChain(oldFull, keepMarks, keepEmpty, ref liveBytes);
         }
     }
 
-    /// <summary>List <paramref name="a"/> followed by list <paramref name="b"/> (either may be empty), linked through Next.</summary>
-    private static Slab* Concat(Slab* a, Slab* b)
+    /// <summary>
+    /// <see cref="SweepCollected"/> for one detached list, linked through Next: sweeps and files
+    /// each slab. Returns the objects freed. Under the lock.
+    /// </summary>
+    private long SweepChain(Slab* all, bool keepMarks, bool keepEmpty, ref long liveBytes)
     {
-        if (a == null || b == null) return a == null ? b : a;
-        Slab* tail = a;
-        while (tail->Next != null) tail = tail->Next;
-        tail->Next = b;
-        b->Prev = tail;
-        return a;
+        long freed = 0;
+        while (all != null)
+        {
+            Slab* s = all;
+            all = s->Next;
+            s->Next = s->Prev = null;
+            s->AssertNotGrey();
+            _sweptSlabs++;
+            if (s->AllocCount == 0)
+            {
+                // Empty since the last sweep kept it, and no thread took it since.
+                _pages.FreeSlab(s);
+                continue;
+            }
+            int words = s->Words;
+            int live = Collector.MarkBitsKernel.Sweep(s->AllocBits, s->MarkBits, words, keepMarks);
+            if (!keepMarks) s->SwapBitmaps();
+            int tail = s->NElems & 63;
+            if (tail != 0) s->AllocBits[words - 1] |= ~0UL << tail;
+            freed += s->AllocCount - live;
+            liveBytes += (long)live * s->ElemSize;
+            s->AllocCount = live;
+            s->HasOld = keepMarks && live > 0;
+            if (s->HasOld) s->Chunk->HasOld = true;
+            Classify(s, keepEmpty, old: keepMarks);
+        }
+        return freed;
     }
 
     /// <summary>
