@@ -514,6 +514,13 @@ internal sealed unsafe class Collector
             for (int i = 0; i < chunks; i++)
             {
                 Chunk* c = (Chunk*)_chunks[i];
+                // The barrier dirties cards only in chunks holding old objects, and HasOld is
+                // cleared only with the cards (ClearCards, full cycles): the others are clean.
+                if (!c->HasOld)
+                {
+                    AssertCardsClean(c);
+                    continue;
+                }
                 byte* cards = c->Cards;
                 nuint count = c->Size >> PageHeap.CardShift;      // a multiple of 8
                 for (nuint at = 0; at < count; at += 8)
@@ -566,8 +573,9 @@ internal sealed unsafe class Collector
     }
 
     /// <summary>
-    /// Clears the cards of this heap's chunks (every cycle of a generational heap ends with none
-    /// dirty) and, in a <paramref name="full"/> cycle, their HasOld flags, which the sweep then
+    /// Clears the cards of this heap's chunks that hold old objects (every cycle of a
+    /// generational heap ends with none dirty; the other chunks have none) and, in a
+    /// <paramref name="full"/> cycle, their HasOld flags, which the sweep then
     /// sets again where old objects stay. A minor cycle frees no old object, so a chunk that
     /// held one still does; its sweep does not even visit the slabs of old objects only
     /// (Central's OldFull), which could not set the flag again.
@@ -577,10 +585,21 @@ internal sealed unsafe class Collector
         for (int i = 0; i < chunks; i++)
         {
             Chunk* c = (Chunk*)_chunks[i];
+            if (!c->HasOld)
+            {
+                AssertCardsClean(c);                            // as in ScanDirtyCards
+                continue;
+            }
             new Span<byte>(c->Cards, checked((int)(c->Size >> PageHeap.CardShift))).Clear();
             if (full) c->HasOld = false;
         }
     }
+
+    /// <summary>Checks that a chunk without old objects has no dirty card. Compiled in with ARENA_DEBUG.</summary>
+    [System.Diagnostics.Conditional("ARENA_DEBUG")]
+    private static void AssertCardsClean(Chunk* c)
+        => System.Diagnostics.Debug.Assert(!new ReadOnlySpan<byte>(c->Cards, checked((int)(c->Size >> PageHeap.CardShift))).ContainsAnyExcept((byte)0),
+            "only a chunk holding old objects has dirty cards");
 
     // ---- mark -------------------------------------------------------------------------
 
