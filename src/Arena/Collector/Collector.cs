@@ -140,6 +140,7 @@ internal sealed unsafe class Collector
         _heap = heap;
         _heapId = heap.Id;
         _generational = heap.Options.Generational;
+        MarkBitsKernel.WarmUp();
     }
 
     public RootTable Roots { get; } = new();

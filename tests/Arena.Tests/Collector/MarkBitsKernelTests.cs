@@ -91,3 +91,19 @@ public unsafe class MarkBitsKernelTests
         if (Environment.GetEnvironmentVariable("DOTNET_EnableAVX512v2") == "0") Assert.False(Avx512Vbmi.IsSupported);
     }
 }
+
+/// <summary>The sweep kernel's warm-up: the JIT compiles it on a pool thread, not in a pause.</summary>
+public class KernelWarmUpTests
+{
+    [Fact]
+    public async Task The_warm_up_runs_the_kernel_once_per_process_on_a_test_bitmap()
+    {
+        using var heap = new Heap();                           // a heap's collector starts it
+        Task<int> warmUp = MarkBitsKernel.WarmUp();
+        Assert.Same(warmUp, MarkBitsKernel.WarmUp());
+        int live = await warmUp.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(Arena.Slabs.Slab.BitmapWords * 32, live);   // every other bit of every word
+        using var another = new Heap();
+        Assert.Same(warmUp, MarkBitsKernel.WarmUp());
+    }
+}
