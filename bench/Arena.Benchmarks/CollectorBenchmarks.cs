@@ -154,16 +154,12 @@ public unsafe class SweepBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        // As the runtime's descriptors (SlabPool): 64-byte aligned, so each bitmap starts a cache line.
-        nuint bytes = (nuint)Descriptors * (nuint)sizeof(Slab);
-        _slabs = (Slab*)NativeMemory.AlignedAlloc(bytes, Slab.Alignment);
-        NativeMemory.Clear(_slabs, bytes);
+        _slabs = Slab.AllocDescriptors(Descriptors);           // as SlabPool makes them: aligned, bitmaps set up
         var rng = new Random(7);
         int[] counts = new int[Descriptors];
         for (int i = 0; i < Descriptors; i++)
         {
             Slab* s = _slabs + i;
-            s->InitBitmaps();
             for (int w = 0; w < Words; w++)
             {
                 s->MarkBits[w] = (ulong)rng.NextInt64();
@@ -176,7 +172,7 @@ public unsafe class SweepBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup() => NativeMemory.AlignedFree(_slabs);
+    public void Cleanup() => Slab.FreeDescriptors(_slabs);
 
     private int Checked(int live) => live == _expected ? live : throw new InvalidOperationException($"The sweep counted {live} live objects, not {_expected}.");
 

@@ -86,9 +86,7 @@ internal sealed unsafe class ThreadCache
 
     private static Slab* CreateEmptySlab()
     {
-        Slab* s = (Slab*)NativeMemory.AlignedAlloc((nuint)sizeof(Slab), Slab.Alignment);
-        NativeMemory.Clear(s, (nuint)sizeof(Slab));
-        s->InitBitmaps();
+        Slab* s = Slab.AllocDescriptors(1);
         s->State = SlabState.Cached;
         return s;
     }

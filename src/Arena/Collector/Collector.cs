@@ -591,16 +591,18 @@ internal sealed unsafe class Collector
                 AssertCardsClean(c);                            // as in ScanDirtyCards
                 continue;
             }
-            new Span<byte>(c->Cards, checked((int)(c->Size >> PageHeap.CardShift))).Clear();
+            CardsOf(c).Clear();
             if (full) c->HasOld = false;
         }
     }
 
+    /// <summary>The card table of chunk <paramref name="c"/>: a byte per <see cref="PageHeap.CardSize"/> bytes.</summary>
+    private static Span<byte> CardsOf(Chunk* c) => new(c->Cards, checked((int)(c->Size >> PageHeap.CardShift)));
+
     /// <summary>Checks that a chunk without old objects has no dirty card. Compiled in with ARENA_DEBUG.</summary>
     [System.Diagnostics.Conditional("ARENA_DEBUG")]
     private static void AssertCardsClean(Chunk* c)
-        => System.Diagnostics.Debug.Assert(!new ReadOnlySpan<byte>(c->Cards, checked((int)(c->Size >> PageHeap.CardShift))).ContainsAnyExcept((byte)0),
-            "only a chunk holding old objects has dirty cards");
+        => System.Diagnostics.Debug.Assert(!CardsOf(c).ContainsAnyExcept((byte)0), "only a chunk holding old objects has dirty cards");
 
     // ---- mark -------------------------------------------------------------------------
 

@@ -135,15 +135,9 @@ internal static unsafe class MarkBitsKernel
     private static int SweepSlab512(ulong* alloc, ulong* mark, int words, bool keepMarks)
     {
         if (words < 8) return Sweep256(alloc, mark, words, keepMarks);
-        Vector512<byte> bytes;
-        if (words == 16)
-        {
-            Vector512<ulong> a = Vector512.Load(mark), b = Vector512.Load(mark + 8);
-            (keepMarks ? a : Vector512<ulong>.Zero).Store(alloc);
-            (keepMarks ? b : Vector512<ulong>.Zero).Store(alloc + 8);
-            bytes = PopCountBytes512(a, b);
-        }
-        else bytes = SweepVector512(alloc, mark, keepMarks);
+        Vector512<byte> bytes = words == 16
+            ? PopCountBytes512(TakeMarks512(alloc, mark, keepMarks), TakeMarks512(alloc + 8, mark + 8, keepMarks))
+            : SweepVector512(alloc, mark, keepMarks);
         Vector512<ulong> lanes = Avx512BW.SumAbsoluteDifferences(bytes, Vector512<byte>.Zero).AsUInt64();
         int live = (int)Sse2.SumAbsoluteDifferences(Avx512F.ConvertToVector128Byte(lanes), Vector128<byte>.Zero).AsUInt64().ToScalar();
         int done = words & ~7;
@@ -153,10 +147,15 @@ internal static unsafe class MarkBitsKernel
     /// <summary>Sweeps eight words: alloc bits cleared, or the marks copied into them if kept; returns the marks' per-byte counts.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<byte> SweepVector512(ulong* alloc, ulong* mark, bool keepMarks)
+        => PopCountBytes512(TakeMarks512(alloc, mark, keepMarks));
+
+    /// <summary>Loads eight words of marks and readies the alloc bits under them: cleared, or a copy of the marks if kept.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<ulong> TakeMarks512(ulong* alloc, ulong* mark, bool keepMarks)
     {
         Vector512<ulong> m = Vector512.Load(mark);
         (keepMarks ? m : Vector512<ulong>.Zero).Store(alloc);
-        return PopCountBytes512(m);
+        return m;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -137,6 +137,23 @@ internal unsafe struct Slab
     public fixed ulong OwnerFrees[BitmapWords];
 
     /// <summary>
+    /// <paramref name="count"/> zeroed descriptors in one <see cref="Alignment"/>-aligned block of
+    /// native memory, their bitmaps set up (<see cref="InitBitmaps"/>). Freed with
+    /// <see cref="FreeDescriptors"/>.
+    /// </summary>
+    public static Slab* AllocDescriptors(int count)
+    {
+        nuint bytes = (nuint)count * (nuint)sizeof(Slab);
+        Slab* block = (Slab*)NativeMemory.AlignedAlloc(bytes, Alignment);
+        NativeMemory.Clear(block, bytes);
+        for (int i = 0; i < count; i++) block[i].InitBitmaps();
+        return block;
+    }
+
+    /// <summary>Frees a block from <see cref="AllocDescriptors"/>.</summary>
+    public static void FreeDescriptors(Slab* block) => NativeMemory.AlignedFree(block);
+
+    /// <summary>
     /// Points <see cref="AllocBits"/> and <see cref="MarkBits"/> at this descriptor's own two
     /// bitmaps. Once per descriptor, where it is made: a descriptor never moves.
     /// </summary>

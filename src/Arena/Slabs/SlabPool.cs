@@ -38,16 +38,14 @@ internal unsafe struct SlabPool
 
     public void DisposeAll()
     {
-        for (int i = 0; i < _blockCount; i++) NativeMemory.AlignedFree((void*)_blocks[i]);
+        for (int i = 0; i < _blockCount; i++) Slab.FreeDescriptors((Slab*)_blocks[i]);
         NativeMemory.Free(_blocks);
         this = default;
     }
 
     private void Grow()
     {
-        nuint bytes = (nuint)BlockSlabs * (nuint)sizeof(Slab);
-        Slab* block = (Slab*)NativeMemory.AlignedAlloc(bytes, Slab.Alignment);
-        NativeMemory.Clear(block, bytes);
+        Slab* block = Slab.AllocDescriptors(BlockSlabs);
         if (_blockCount == _blockCapacity)
         {
             _blockCapacity = Math.Max(8, _blockCapacity * 2);
