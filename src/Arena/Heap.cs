@@ -64,6 +64,10 @@ namespace Arena;
 public sealed unsafe partial class Heap : IDisposable
 {
     private static int s_lastId;
+    /// <summary>Thread caches made so far: each takes the next shard of the central lists, round robin.</summary>
+    private int _cachesMade;
+    /// <summary>Shards of every central list of this heap (Central.DefaultShards).</summary>
+    private readonly int _shards;
     [ThreadStatic] private static ThreadCache? t_cache;
     [ThreadStatic] private static Dictionary<Heap, ThreadCache>? t_otherCaches;
 
@@ -84,9 +88,14 @@ public sealed unsafe partial class Heap : IDisposable
 
     /// <summary>Creates a heap with the given options.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    public Heap(HeapOptions options)
+    public Heap(HeapOptions options) : this(options, Central.DefaultShards) { }
+
+    /// <summary>A heap whose central lists have <paramref name="shards"/> shards (a power of two), whatever the core count: for tests.</summary>
+    internal Heap(HeapOptions options, int shards)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (shards is < 1 or > 256 || !System.Numerics.BitOperations.IsPow2(shards)) throw new ArgumentOutOfRangeException(nameof(shards), shards, "A power of two from 1 to 256.");
+        _shards = shards;
         options.Validate();
         Options = options;
         Checked = options.Checked || Environment.GetEnvironmentVariable("ARENA_CHECKED") == "1";
@@ -95,11 +104,14 @@ public sealed unsafe partial class Heap : IDisposable
         _centrals = new Central[SlabClass.Count];
         for (int k = 0; k < SlabClass.KindCount; k++)
             for (int c = 1; c < SizeClassTable.Count; c++)
-                _centrals[SlabClass.Of(c, (SlabKind)k)] = new Central(_pages, c, (SlabKind)k);
+                _centrals[SlabClass.Of(c, (SlabKind)k)] = new Central(_pages, c, (SlabKind)k, _shards);
         Collector = new Collector.Collector(this) { ScopeRanges = VisitScopeRanges };
         if (Checked) WriteBarrier.AddCheckedHeap(this);
         if (options.Generational) WriteBarrier.CountGenerationalHeap(+1);
     }
+
+    /// <summary>The shard of the central lists for the next thread cache (Central.cs): round robin.</summary>
+    internal int NextCacheShard() => (Interlocked.Increment(ref _cachesMade) - 1) & (_shards - 1);
 
     /// <summary>The options this heap was created with.</summary>
     public HeapOptions Options { get; }
@@ -282,9 +294,9 @@ public sealed unsafe partial class Heap : IDisposable
                 return (void*)(s->Base + (nuint)idx * s->ElemSize);
             }
             b->Current[slabClass] = (long)ThreadCache.EmptySlab;
-            s = _centrals[slabClass].Exchange(s, cache.Id);
+            s = _centrals[slabClass].Exchange(s, cache.Id, b->Shard);
         }
-        else s = _centrals[slabClass].Acquire(cache.Id);
+        else s = _centrals[slabClass].Acquire(cache.Id, b->Shard);
         b->Current[slabClass] = (long)s;
         if (SlabClass.IsCollected(kind)) Collector.OnCollectedSlabAcquired(s);
         int taken = s->TakeNext();

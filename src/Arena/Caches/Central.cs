@@ -4,6 +4,18 @@
 // (may have free objects) and Full. Thread caches take slabs from Partial, or
 // a new slab from the page heap, and give back exhausted ones.
 //
+// Shards. The lists are split into shards (one per core, rounded up to a power
+// of two, at most 16), each with its own lock, as jemalloc splits its arenas:
+// every thread cache is given a shard when it is made (round robin), files the
+// slabs it gives up there, and takes slabs from there first. A slab remembers
+// its shard (Slab.Shard, set when a cache takes it), so a free into it by
+// another thread, and the collector's sweep, file it back there. Without
+// shards, every thread of a many-core machine that allocates and frees
+// through one size class queues on one lock two or three times per slab. A
+// cache whose shard has no partial slab looks at the others (a racy peek at
+// each list head, then that shard's lock) before it takes new pages, so memory
+// freed under one shard is reused by all.
+//
 // Frees by threads that do not own a slab set its RemoteBits atomically. The
 // one race that matters: a slab put on Full while another thread frees into
 // it must not stay on Full. Both sides use a full fence in between, so one of
@@ -11,7 +23,11 @@
 //   classify (under the lock): State = Full; fence; merge RemoteBits; move to
 //                               Partial if anything was merged.
 //   remote free:               OR the bit (a fence); read State; if Full, take
-//                               the lock and move the slab to Partial.
+//                               the lock of the slab's shard and move the slab
+//                               to Partial. A slab's shard changes only while a
+//                               cache owns it, never while it is Full, so under
+//                               a shard's lock "Full and of this shard" means
+//                               "on this shard's Full list".
 // A slab whose count drops to zero when classified goes back to the page heap.
 //
 // A generational heap's sweep files its full slabs on a third list, OldFull: after
@@ -29,9 +45,10 @@
 // back to the page heap then. Collect(), Trim, MemoryLimit and MaxBytes give empty slabs
 // back at once (Collector.RunCycle decides).
 //
-// Concurrency: every list operation holds _lock. Go: mcentral.
+// Concurrency: every list operation holds its shard's lock. Go: mcentral.
 
 using System.Diagnostics;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using Arena.Pages;
 using Arena.SizeClasses;
@@ -39,145 +56,221 @@ using Arena.Slabs;
 
 namespace Arena.Caches;
 
-/// <summary>The slabs of one size class that no thread owns. Go: mcentral.</summary>
+/// <summary>The slabs of one size class that no thread owns, in shards with a lock each. Go: mcentral.</summary>
 internal sealed unsafe class Central
 {
-    private readonly Lock _lock = new();
+    /// <summary>One shard's lists (see the overview). Fields guarded by <see cref="Lock"/>.</summary>
+    private sealed class Shard
+    {
+        public readonly Lock Lock = new();
+        public Slab* Partial;
+        public Slab* Full;
+        /// <summary>A generational heap's full slabs of old objects only, as its last sweep left them.</summary>
+        public Slab* OldFull;
+        /// <summary>Bytes of the objects on <see cref="OldFull"/>: what a minor sweep counts without visiting them.</summary>
+        public long OldFullBytes;
+        /// <summary>Slabs the sweeps have visited, cumulative (the slabs OldFull spared minor sweeps are not).</summary>
+        public long SweptSlabs;
+    }
+
+    private readonly Shard[] _shards;
     private readonly PageHeap _pages;
     private readonly int _sizeClass;
     private readonly SlabKind _kind;
     private readonly int _slabPages;
-    private Slab* _partial;
-    private Slab* _full;
-    /// <summary>A generational heap's full slabs of old objects only, as its last sweep left them.</summary>
-    private Slab* _oldFull;
-    /// <summary>Bytes of the objects on <see cref="_oldFull"/>: what a minor sweep counts without visiting them.</summary>
-    private long _oldFullBytes;
-    /// <summary>Slabs the sweeps have visited, cumulative (the slabs OldFull spared minor sweeps are not).</summary>
-    private long _sweptSlabs;
 
-    public Central(PageHeap pages, int sizeClass, SlabKind kind)
+    /// <summary>A central of <paramref name="shards"/> shards (a power of two, at most 256).</summary>
+    public Central(PageHeap pages, int sizeClass, SlabKind kind, int shards = 1)
     {
+        Debug.Assert(shards is > 0 and <= 256 && BitOperations.IsPow2(shards), "a power of two that fits Slab.Shard");
         _pages = pages;
         _sizeClass = sizeClass;
         _kind = kind;
         _slabPages = SizeClassTable.SlabPages[sizeClass];
+        _shards = new Shard[shards];
+        for (int i = 0; i < shards; i++) _shards[i] = new Shard();
     }
 
-    /// <summary>A slab with free objects, owned by <paramref name="owner"/> from now on.</summary>
-    public Slab* Acquire(nint owner)
+    /// <summary>Shards for a heap on this machine: one per core, rounded up to a power of two, at most 16.</summary>
+    public static int DefaultShards => (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(Environment.ProcessorCount, 1, 16));
+
+    /// <summary>How many shards this central has.</summary>
+    public int ShardCount => _shards.Length;
+
+    /// <summary>
+    /// A slab with free objects, owned by <paramref name="owner"/> from now on: from shard
+    /// <paramref name="shard"/> first, then from the others, else new.
+    /// </summary>
+    public Slab* Acquire(nint owner, int shard = 0)
     {
-        lock (_lock)
+        Shard home = _shards[shard];
+        lock (home.Lock)
         {
-            Slab* s = TakePartial(owner);
+            Slab* s = TakePartial(home, owner, shard);
             if (s != null) return s;
         }
-        return Fresh(owner);
+        return Steal(owner, shard);
     }
 
     /// <summary>
     /// A thread cache's refill: takes back <paramref name="exhausted"/>, the slab its owner
     /// used up, and returns a slab with free objects for <paramref name="owner"/>, as
-    /// <see cref="Release"/> then <see cref="Acquire"/> would, under one hold of the lock.
+    /// <see cref="Release"/> then <see cref="Acquire"/> would, under one hold of the shard's
+    /// lock when the owner's shard has a partial slab and the exhausted slab is of that shard.
     /// The partial slab is taken before the exhausted one is filed, so a slab with only a
     /// few free objects does not come straight back to the thread that just gave it up.
     /// </summary>
-    public Slab* Exchange(Slab* exhausted, nint owner)
+    public Slab* Exchange(Slab* exhausted, nint owner, int shard = 0)
     {
         Heap.Fold(exhausted, (CacheBlock*)exhausted->Owner);
         Slab* s;
-        lock (_lock)
+        Shard home = _shards[shard];
+        if (exhausted->Shard == shard)
         {
-            s = TakePartial(owner);
-            Disown(exhausted);
+            lock (home.Lock)
+            {
+                s = TakePartial(home, owner, shard);
+                Disown(home, exhausted);
+            }
         }
-        return s != null ? s : Fresh(owner);
+        else
+        {
+            lock (home.Lock) s = TakePartial(home, owner, shard);
+            Shard other = _shards[exhausted->Shard];
+            lock (other.Lock) Disown(other, exhausted);
+        }
+        return s != null ? s : Steal(owner, shard);
     }
 
-    /// <summary>The first partial slab with free objects, owned by <paramref name="owner"/>, or null. Caller holds the lock.</summary>
-    private Slab* TakePartial(nint owner)
+    /// <summary>
+    /// A partial slab of another shard than <paramref name="shard"/>, else a new slab from the
+    /// page heap, owned by <paramref name="owner"/> and moved to <paramref name="shard"/>. Each
+    /// other shard's list head is peeked at without its lock first: an empty one costs no lock.
+    /// </summary>
+    private Slab* Steal(nint owner, int shard)
     {
-        while (_partial != null)
+        for (int i = 1; i < _shards.Length; i++)
         {
-            Slab* s = _partial;
-            Unlink(ref _partial, s);
-            if (!Classify(s, keepEmpty: true)) continue;   // full: filed on Full
-            Unlink(ref _partial, s);
-            return Own(s, owner);
+            Shard other = _shards[(shard + i) & (_shards.Length - 1)];
+            if (other.Partial == null) continue;                  // a racy peek: only a hint
+            lock (other.Lock)
+            {
+                Slab* s = TakePartial(other, owner, shard);
+                if (s != null) return s;
+            }
+        }
+        return Fresh(owner, shard);
+    }
+
+    /// <summary>
+    /// The first partial slab of <paramref name="sh"/> with free objects, owned by
+    /// <paramref name="owner"/> and moved to shard <paramref name="shard"/>, or null. Caller
+    /// holds <paramref name="sh"/>'s lock.
+    /// </summary>
+    private Slab* TakePartial(Shard sh, nint owner, int shard)
+    {
+        while (sh.Partial != null)
+        {
+            Slab* s = sh.Partial;
+            Unlink(ref sh.Partial, s);
+            if (!Classify(sh, s, keepEmpty: true)) continue;   // full: filed on Full
+            Unlink(ref sh.Partial, s);
+            return Own(s, owner, shard);
         }
         return null;
     }
 
-    /// <summary>A new slab from the page heap, owned by <paramref name="owner"/>.</summary>
-    private Slab* Fresh(nint owner)
+    /// <summary>A new slab from the page heap, owned by <paramref name="owner"/>, of shard <paramref name="shard"/>.</summary>
+    private Slab* Fresh(nint owner, int shard)
     {
         Slab* fresh = _pages.AllocSlab(_slabPages, SizeClassTable.ObjectSizes[_sizeClass]);
         fresh->InitSmall(_sizeClass, _kind);
-        return Own(fresh, owner);
+        return Own(fresh, owner, shard);
     }
 
-    /// <summary>Takes back a slab its owner is done with (exhausted, or the thread ended).</summary>
+    /// <summary>Takes back a slab its owner is done with (exhausted, or the thread ended), into the slab's shard.</summary>
     public void Release(Slab* s)
     {
         Heap.Fold(s, (CacheBlock*)s->Owner);   // allocation is counted here and at refills, not at every object
-        lock (_lock) Disown(s);
+        Shard sh = _shards[s->Shard];
+        lock (sh.Lock) Disown(sh, s);
     }
 
-    /// <summary>Files a folded slab its owner gave up. Caller holds the lock.</summary>
-    private void Disown(Slab* s)
+    /// <summary>Files a folded slab its owner gave up. Caller holds <paramref name="sh"/>'s lock, the slab's shard.</summary>
+    private void Disown(Shard sh, Slab* s)
     {
+        Debug.Assert(_shards[s->Shard] == sh, "a slab is filed in its own shard");
         s->Owner = 0;
-        Classify(s);
+        Classify(sh, s);
     }
 
     /// <summary>Called after a remote free saw the slab on Full: moves it to Partial.</summary>
     public void OnRemoteFreeIntoFull(Slab* s)
     {
-        lock (_lock)
+        Debug.Assert(!SlabClass.IsCollected(_kind), "collected slabs take no remote frees");
+        while (true)
         {
-            // Under this class's lock a descriptor that reads Full and this class is on
-            // this class's Full list: state only leaves Full under this lock. (Collected slabs,
-            // which may be on OldFull instead, take no remote frees.)
-            if (s->State != SlabState.Full || s->SizeClass != _sizeClass || s->Kind != _kind) return;
-            Debug.Assert(!SlabClass.IsCollected(_kind), "collected slabs take no remote frees");
-            Unlink(ref _full, s);
-            s->State = SlabState.Partial;
-            Push(ref _partial, s);
+            int shard = Volatile.Read(ref s->Shard);
+            Shard sh = _shards[shard & (_shards.Length - 1)];
+            lock (sh.Lock)
+            {
+                // Under a shard's lock a descriptor that reads Full, this class and this shard
+                // is on this shard's Full list: state only leaves Full under that lock, and the
+                // shard changes only while a cache owns the slab. (Collected slabs, which may be
+                // on OldFull instead, take no remote frees.)
+                if (s->State != SlabState.Full || s->SizeClass != _sizeClass || s->Kind != _kind) return;
+                if (s->Shard != shard) continue;       // taken, and filed Full in another shard, since the read
+                Unlink(ref sh.Full, s);
+                s->State = SlabState.Partial;
+                Push(ref sh.Partial, s);
+                return;
+            }
         }
     }
 
     /// <summary>Merges remote frees on every Partial slab and frees the empty ones.</summary>
     public void Trim()
     {
-        lock (_lock)
+        foreach (Shard sh in _shards)
         {
-            Slab* s = _partial;
-            _partial = null;
-            while (s != null)
+            lock (sh.Lock)
             {
-                Slab* next = s->Next;
-                s->Next = s->Prev = null;
-                Classify(s);
-                s = next;
+                Slab* s = sh.Partial;
+                sh.Partial = null;
+                while (s != null)
+                {
+                    Slab* next = s->Next;
+                    s->Next = s->Prev = null;
+                    Classify(sh, s);
+                    s = next;
+                }
             }
         }
     }
 
-    /// <summary>Calls <paramref name="visit"/> on every listed slab, under the lock.</summary>
+    /// <summary>Calls <paramref name="visit"/> on every listed slab, under each shard's lock in turn.</summary>
     public void ForEachSlab<TState>(delegate*<Slab*, ref TState, void> visit, ref TState state)
     {
-        lock (_lock)
+        foreach (Shard sh in _shards)
         {
-            for (Slab* s = _partial; s != null; s = s->Next) visit(s, ref state);
-            for (Slab* s = _full; s != null; s = s->Next) visit(s, ref state);
-            for (Slab* s = _oldFull; s != null; s = s->Next) visit(s, ref state);
+            lock (sh.Lock)
+            {
+                for (Slab* s = sh.Partial; s != null; s = s->Next) visit(s, ref state);
+                for (Slab* s = sh.Full; s != null; s = s->Next) visit(s, ref state);
+                for (Slab* s = sh.OldFull; s != null; s = s->Next) visit(s, ref state);
+            }
         }
     }
 
     /// <summary>Slabs the sweeps of this class have visited, cumulative.</summary>
     public long SweptSlabs
     {
-        get { lock (_lock) return _sweptSlabs; }
+        get
+        {
+            long n = 0;
+            foreach (Shard sh in _shards) lock (sh.Lock) n += sh.SweptSlabs;
+            return n;
+        }
     }
 
     /// <summary>
@@ -189,34 +282,39 @@ internal sealed unsafe class Central
     /// object) leaves OldFull as it is and counts its bytes without visiting it. Returns the
     /// objects freed; adds the bytes of the objects kept to <paramref name="liveBytes"/>. With
     /// <paramref name="keepEmpty"/> the slabs it empties stay on Partial for reuse; those it
-    /// finds still empty from the sweep before go back to the page heap.
+    /// finds still empty from the sweep before go back to the page heap. Each slab stays in its shard.
     /// </summary>
     public long SweepCollected(bool keepMarks, bool minor, bool keepEmpty, ref long liveBytes)
     {
         Debug.Assert(keepMarks || !minor, "only a generational heap has minor cycles");
-        lock (_lock)
+        long freed = 0;
+        foreach (Shard sh in _shards)
         {
-            // Detach the lists, then sweep them one after another: each slab is filed anew.
-            // (Joining them first would walk every slab of the first list once more.)
-            Slab* partial = _partial, full = _full, oldFull = minor ? null : _oldFull;
-            _partial = _full = null;
-            if (minor) liveBytes += _oldFullBytes;
-            else
+            lock (sh.Lock)
             {
-                _oldFull = null;
-                _oldFullBytes = 0;
+                // Detach the lists, then sweep them one after another: each slab is filed anew.
+                // (Joining them first would walk every slab of the first list once more.)
+                Slab* partial = sh.Partial, full = sh.Full, oldFull = minor ? null : sh.OldFull;
+                sh.Partial = sh.Full = null;
+                if (minor) liveBytes += sh.OldFullBytes;
+                else
+                {
+                    sh.OldFull = null;
+                    sh.OldFullBytes = 0;
+                }
+                freed += SweepChain(sh, partial, keepMarks, keepEmpty, ref liveBytes)
+                       + SweepChain(sh, full, keepMarks, keepEmpty, ref liveBytes)
+                       + SweepChain(sh, oldFull, keepMarks, keepEmpty, ref liveBytes);
             }
-            return SweepChain(partial, keepMarks, keepEmpty, ref liveBytes)
-                 + SweepChain(full, keepMarks, keepEmpty, ref liveBytes)
-                 + SweepChain(oldFull, keepMarks, keepEmpty, ref liveBytes);
         }
+        return freed;
     }
 
     /// <summary>
-    /// <see cref="SweepCollected"/> for one detached list, linked through Next: sweeps and files
-    /// each slab. Returns the objects freed. Under the lock.
+    /// <see cref="SweepCollected"/> for one detached list of shard <paramref name="sh"/>, linked
+    /// through Next: sweeps and files each slab. Returns the objects freed. Under the shard's lock.
     /// </summary>
-    private long SweepChain(Slab* all, bool keepMarks, bool keepEmpty, ref long liveBytes)
+    private long SweepChain(Shard sh, Slab* all, bool keepMarks, bool keepEmpty, ref long liveBytes)
     {
         long freed = 0;
         while (all != null)
@@ -225,7 +323,7 @@ internal sealed unsafe class Central
             all = s->Next;
             s->Next = s->Prev = null;
             s->AssertNotGrey();
-            _sweptSlabs++;
+            sh.SweptSlabs++;
             if (s->AllocCount == 0)
             {
                 // Empty since the last sweep kept it, and no thread took it since.
@@ -242,49 +340,53 @@ internal sealed unsafe class Central
             s->AllocCount = live;
             s->HasOld = keepMarks && live > 0;
             if (s->HasOld) s->Chunk->HasOld = true;
-            Classify(s, keepEmpty, old: keepMarks);
+            Classify(sh, s, keepEmpty, old: keepMarks);
         }
         return freed;
     }
 
     /// <summary>
-    /// Checks every listed slab: its state matches its list, its class is this one, its
-    /// counts agree with its bits. Compiled in with ARENA_DEBUG.
+    /// Checks every listed slab: its state matches its list, its class is this one, its shard
+    /// is the list's, its counts agree with its bits. Compiled in with ARENA_DEBUG.
     /// </summary>
     [System.Diagnostics.Conditional("ARENA_DEBUG")]
     public void AssertValid()
     {
-        lock (_lock)
+        for (int i = 0; i < _shards.Length; i++)
         {
-            for (Slab* s = _partial; s != null; s = s->Next)
+            Shard sh = _shards[i];
+            lock (sh.Lock)
             {
-                System.Diagnostics.Debug.Assert(s->State == SlabState.Partial && s->SizeClass == _sizeClass && s->Kind == _kind && s->Owner == 0, "partial list holds partial slabs of its class");
-                s->AssertValid();
+                for (Slab* s = sh.Partial; s != null; s = s->Next)
+                {
+                    System.Diagnostics.Debug.Assert(s->State == SlabState.Partial && s->SizeClass == _sizeClass && s->Kind == _kind && s->Owner == 0 && s->Shard == i, "partial list holds partial slabs of its class and shard");
+                    s->AssertValid();
+                }
+                for (Slab* s = sh.Full; s != null; s = s->Next)
+                {
+                    System.Diagnostics.Debug.Assert(s->State == SlabState.Full && s->SizeClass == _sizeClass && s->Kind == _kind && s->Owner == 0 && s->Shard == i, "full list holds full slabs of its class and shard");
+                    s->AssertValid();
+                }
+                long oldBytes = 0;
+                for (Slab* s = sh.OldFull; s != null; s = s->Next)
+                {
+                    System.Diagnostics.Debug.Assert(s->State == SlabState.Full && s->SizeClass == _sizeClass && s->Kind == _kind && s->Owner == 0 && s->Shard == i, "OldFull holds full slabs of its class and shard");
+                    System.Diagnostics.Debug.Assert(SlabClass.IsCollected(_kind) && s->HasOld && s->Chunk->HasOld, "OldFull holds a generational heap's old slabs");
+                    s->AssertValid();
+                    oldBytes += (long)s->NElems * s->ElemSize;
+                }
+                System.Diagnostics.Debug.Assert(oldBytes == sh.OldFullBytes, "OldFull's byte count matches its slabs");
             }
-            for (Slab* s = _full; s != null; s = s->Next)
-            {
-                System.Diagnostics.Debug.Assert(s->State == SlabState.Full && s->SizeClass == _sizeClass && s->Kind == _kind && s->Owner == 0, "full list holds full slabs of its class");
-                s->AssertValid();
-            }
-            long oldBytes = 0;
-            for (Slab* s = _oldFull; s != null; s = s->Next)
-            {
-                System.Diagnostics.Debug.Assert(s->State == SlabState.Full && s->SizeClass == _sizeClass && s->Kind == _kind && s->Owner == 0, "OldFull holds full slabs of its class");
-                System.Diagnostics.Debug.Assert(SlabClass.IsCollected(_kind) && s->HasOld && s->Chunk->HasOld, "OldFull holds a generational heap's old slabs");
-                s->AssertValid();
-                oldBytes += (long)s->NElems * s->ElemSize;
-            }
-            System.Diagnostics.Debug.Assert(oldBytes == _oldFullBytes, "OldFull's byte count matches its slabs");
         }
     }
 
     /// <summary>
-    /// Files an unlinked slab: frees it when empty (unless <paramref name="keepEmpty"/>), else
-    /// puts it on Partial (returns true) or Full (returns false): on OldFull when the slab's
-    /// objects are all <paramref name="old"/> (a generational sweep's survivors), where minor
-    /// sweeps pass it over. Caller holds the lock.
+    /// Files an unlinked slab of shard <paramref name="sh"/>: frees it when empty (unless
+    /// <paramref name="keepEmpty"/>), else puts it on Partial (returns true) or Full (returns
+    /// false): on OldFull when the slab's objects are all <paramref name="old"/> (a generational
+    /// sweep's survivors), where minor sweeps pass it over. Caller holds the shard's lock.
     /// </summary>
-    private bool Classify(Slab* s, bool keepEmpty = false, bool old = false)
+    private bool Classify(Shard sh, Slab* s, bool keepEmpty = false, bool old = false)
     {
         s->State = SlabState.Full;
         if (!SlabClass.IsCollected(_kind))
@@ -303,21 +405,22 @@ internal sealed unsafe class Central
         {
             if (old)
             {
-                Push(ref _oldFull, s);
-                _oldFullBytes += (long)s->NElems * s->ElemSize;
+                Push(ref sh.OldFull, s);
+                sh.OldFullBytes += (long)s->NElems * s->ElemSize;
             }
-            else Push(ref _full, s);
+            else Push(ref sh.Full, s);
             return false;
         }
         s->State = SlabState.Partial;
-        Push(ref _partial, s);
+        Push(ref sh.Partial, s);
         return true;
     }
 
-    private static Slab* Own(Slab* s, nint owner)
+    private static Slab* Own(Slab* s, nint owner, int shard)
     {
         s->Owner = owner;
         s->State = SlabState.Cached;
+        s->Shard = shard;
         s->FreeIndex = 0;
         s->RefillCache();
         return s;

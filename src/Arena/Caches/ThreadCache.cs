@@ -53,6 +53,8 @@ internal unsafe struct CacheBlock
     /// by the owning thread; read by whoever starts a collection (Collector.cs).
     /// </summary>
     public int Mutator;
+    /// <summary>The shard of the central lists this cache takes slabs from and files them in first (Central.cs).</summary>
+    public int Shard;
 }
 
 /// <summary>One thread's cache for one heap. Go: mcache.</summary>
@@ -69,6 +71,7 @@ internal sealed unsafe class ThreadCache
         Heap = heap;
         Block = (CacheBlock*)NativeMemory.AllocZeroed((nuint)sizeof(CacheBlock));
         ResetToEmpty(Block);
+        Block->Shard = heap.NextCacheShard();
     }
 
     public nint Id => (nint)Block;

@@ -121,9 +121,13 @@ internal unsafe struct Slab
     /// here pushes the slab only if it finds 0 here (Collector.ScanSlab). 0 outside marking.
     /// </summary>
     public int Queued;
+    /// <summary>
+    /// The shard of its class's central lists the slab is filed in (Central.cs): the shard of
+    /// the cache that last took it. Changes only while a cache owns the slab.
+    /// </summary>
+    public int Shard;
     // Pads the header to 128 bytes: in a 64-byte aligned descriptor (SlabPool) every bitmap
     // below then starts a cache line, so the sweep's 64-byte vectors never split one.
-    private int _pad0;
     private ulong _pad1;
 
     /// <summary>One of the two bitmaps that <see cref="AllocBits"/> and <see cref="MarkBits"/> point at; never read by name.</summary>

@@ -83,4 +83,100 @@ public unsafe class CentralTests
             NativeMemory.Free(one);
         }
     }
+
+    [Fact]
+    public void A_slab_goes_back_to_the_shard_of_the_cache_that_took_it_and_that_shard_hands_it_out_first()
+    {
+        PageHeap pages = NewPageHeap();
+        CacheBlock* one = NewBlock(), two = NewBlock();
+        try
+        {
+            var central = new Central(pages, SizeClass, SlabKind.Manual, shards: 4);
+            Slab* a = central.Acquire((nint)one, shard: 1);
+            Slab* b = central.Acquire((nint)two, shard: 2);
+            Assert.Equal(1, a->Shard);
+            Assert.Equal(2, b->Shard);
+            Take(a, 10);
+            Take(b, 10);
+            central.Release(a);                           // partial, in shard 1
+            central.Release(b);                           // partial, in shard 2
+            central.AssertValid();
+
+            Slab* again = central.Acquire((nint)two, shard: 2);
+            Assert.True(again == b, "shard 2 hands out its own partial slab, not shard 1's");
+            Slab* other = central.Acquire((nint)one, shard: 1);
+            Assert.True(other == a, "and shard 1 its own");
+            central.AssertValid();
+        }
+        finally
+        {
+            pages.DisposeAll();
+            NativeMemory.Free(one);
+            NativeMemory.Free(two);
+        }
+    }
+
+    [Fact]
+    public void A_shard_without_partial_slabs_takes_another_shards_before_new_pages_and_keeps_it()
+    {
+        PageHeap pages = NewPageHeap();
+        CacheBlock* one = NewBlock(), two = NewBlock();
+        try
+        {
+            var central = new Central(pages, SizeClass, SlabKind.Manual, shards: 4);
+            Slab* a = central.Acquire((nint)one, shard: 3);
+            Take(a, 10);
+            central.Release(a);                           // partial, in shard 3
+            long inuse = pages.InuseBytes;
+
+            Slab* stolen = central.Acquire((nint)two, shard: 0);
+            Assert.True(stolen == a, "the partial slab of shard 3, not a new one");
+            Assert.Equal(inuse, pages.InuseBytes);
+            Assert.Equal(0, stolen->Shard);               // it now belongs to the thief's shard
+            Take(stolen);
+            Slab* next = central.Exchange(stolen, (nint)two, shard: 0);
+            Assert.True(next != stolen);
+            Assert.Equal(SlabState.Full, stolen->State);
+            central.AssertValid();                        // filed Full in shard 0 (AssertValid checks the shard)
+            Assert.Equal(0, stolen->Shard);
+        }
+        finally
+        {
+            pages.DisposeAll();
+            NativeMemory.Free(one);
+            NativeMemory.Free(two);
+        }
+    }
+
+    [Fact]
+    public void A_remote_free_into_a_full_slab_moves_it_to_the_partial_list_of_its_own_shard()
+    {
+        PageHeap pages = NewPageHeap();
+        CacheBlock* one = NewBlock(), two = NewBlock();
+        try
+        {
+            var central = new Central(pages, SizeClass, SlabKind.Manual, shards: 4);
+            Slab* a = central.Acquire((nint)one, shard: 2);
+            Take(a);
+            Slab* next = central.Exchange(a, (nint)one, shard: 2);   // a: Full, in shard 2
+            Assert.Equal(SlabState.Full, a->State);
+
+            Interlocked.Or(ref a->RemoteBits[0], 1UL);     // another thread frees object 0 ...
+            central.OnRemoteFreeIntoFull(a);              // ... and sees the slab Full
+            Assert.Equal(SlabState.Partial, a->State);
+            Assert.Equal(2, a->Shard);
+            central.AssertValid();
+
+            Take(next);
+            Slab* after = central.Exchange(next, (nint)one, shard: 2);
+            Assert.True(after == a, "shard 2's partial list has it");
+            Assert.Equal(0, after->TakeNext());           // the freed object
+        }
+        finally
+        {
+            pages.DisposeAll();
+            NativeMemory.Free(one);
+            NativeMemory.Free(two);
+        }
+    }
 }

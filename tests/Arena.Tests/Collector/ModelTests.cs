@@ -44,12 +44,16 @@ public unsafe class ModelTests
         Assert.True(heap.GetStats().NumMinorGC > 100, $"only {heap.GetStats().NumMinorGC} minor cycles ran");
     }
 
+    /// <summary><paramref name="shards"/>: the central lists' shards; 0 for the machine's default.</summary>
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Several_mutator_threads_with_their_own_graphs_and_one_collecting(bool generational)
+    [InlineData(false, 0)]
+    [InlineData(true, 0)]
+    [InlineData(false, 8)]
+    [InlineData(true, 4)]
+    public void Several_mutator_threads_with_their_own_graphs_and_one_collecting(bool generational, int shards)
     {
-        using var heap = new Heap(new HeapOptions { Generational = generational });
+        var options = new HeapOptions { Generational = generational };
+        using var heap = shards == 0 ? new Heap(options) : new Heap(options, shards);
         const int threads = 3;
         var errors = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
         var ts = Enumerable.Range(0, threads).Select(t => new Thread(() =>
