@@ -137,8 +137,9 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
     private int _frozen;
     private volatile bool _disposed;
 
-    private SharedRing<nint> _shared;
-    private SharedRing<nint> _victim;
+    private SharedRings<nint> _shared;
+    private SharedRings<nint> _victim;
+    private int _localsMade;                               // locals made so far: each takes the next ring, round robin; guarded by _localsLock
 
     private readonly Lock _trimLock = new();               // one trim or disposal at a time
     private readonly Lock _localsLock = new();             // guards _locals
@@ -180,8 +181,8 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
         _heap = heap;
         heap.Collector.AddListener(this);
         int ring = Math.Max(2, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity));
-        _shared = new SharedRing<nint>(ring);
-        _victim = new SharedRing<nint>(ring);
+        _shared = new SharedRings<nint>(ring, Caches.Central.DefaultShards);
+        _victim = new SharedRings<nint>(ring, Caches.Central.DefaultShards);
         _checked = heap.Checked;
         _slot = _checked ? -1 : PoolLocals.AllocateSlot();
         _rented = _checked ? [] : null;
@@ -291,17 +292,23 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
         if (_disposed) ThrowHelper.ObjectDisposed(nameof(ArenaPool<T>));
         if (_heap.IsDisposed) ThrowHelper.ObjectDisposed(nameof(Heap));
         nint p = 0;
+        bool triedRings = false;
         if (_slot >= 0)
         {
             PoolLocal l = local ?? LocalForThread();
             if (Enter(l))
             {
                 p = TakeLocalOrRefill(l);
+                triedRings = true;                         // or passed them over on purpose
                 Volatile.Write(ref l.Active, 0);
             }
         }
-        if (p == 0 && !Volatile.Read(ref _shared).TryPop(out p) && !Volatile.Read(ref _victim).TryPop(out p))
-            p = (nint)_heap.AllocClass(_sizeClass, _allocSize, _allocAlignment) + _headerSize;
+        if (p == 0 && !triedRings)
+        {
+            int ring = Environment.CurrentManagedThreadId;
+            if (!Volatile.Read(ref _shared).TryPop(out p, ring)) Volatile.Read(ref _victim).TryPop(out p, ring);
+        }
+        if (p == 0) p = (nint)_heap.AllocClass(_sizeClass, _allocSize, _allocAlignment) + _headerSize;
         if (_rented is not null)
         {
             lock (_rentedLock) _rented[p] = _epoch;
@@ -309,14 +316,33 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
         return Hand(p);
     }
 
-    /// <summary>The local's top object, or one from the shared ring plus a batch for the stack. Active only.</summary>
+    /// <summary>Slow rents that pass over the rings after a refill found them all empty (<see cref="PoolLocal.SkipRings"/>).</summary>
+    private const int RingBackoff = 64;
+
+    /// <summary>
+    /// The local's top object, or one from the shared rings plus a batch for the stack (from its
+    /// own ring, else from one that has objects), or one from the victim rings, or 0. After it
+    /// finds every ring empty, its next <see cref="RingBackoff"/> calls with the local empty
+    /// return 0 without a look, unless the thread spills or a trim drains the local first.
+    /// Active only.
+    /// </summary>
     private nint TakeLocalOrRefill(PoolLocal l)
     {
         nint p = l.Private;
         if (p != 0) { l.Private = 0; return p; }
         if (l.Count > 0) return l.Stack[--l.Count];
-        SharedRing<nint> shared = Volatile.Read(ref _shared);
-        if (!shared.TryPop(out p)) return 0;
+        if (l.SkipRings > 0)
+        {
+            l.SkipRings--;
+            return 0;
+        }
+        SharedRing<nint> shared = Volatile.Read(ref _shared).WithItems(l.Ring);
+        if (!shared.TryPop(out p))
+        {
+            if (Volatile.Read(ref _victim).TryPop(out p, l.Ring)) return p;
+            l.SkipRings = RingBackoff;
+            return 0;
+        }
         int n = 0;
         while (n < _batch && shared.TryPop(out nint q)) l.Stack[n++] = q;
         l.Count = n;
@@ -468,19 +494,26 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
                 return;
             }
         }
-        if (!Volatile.Read(ref _shared).TryPush(p)) FreeToHeap(p);
+        if (!Volatile.Read(ref _shared).TryPush(p, local?.Ring ?? Environment.CurrentManagedThreadId)) FreeToHeap(p);
     }
 
-    /// <summary>Moves the older half of a full stack to the shared ring; what it cannot take goes to the heap. Active only.</summary>
+    /// <summary>
+    /// Moves the older half of a full stack to the shared rings, its own ring first, then the
+    /// others while they have room; what none can take goes to the heap. Active only.
+    /// </summary>
     private void SpillHalf(PoolLocal l)
     {
-        SharedRing<nint> shared = Volatile.Read(ref _shared);
+        SharedRings<nint> rings = Volatile.Read(ref _shared);
         nint[] stack = l.Stack;
         int batch = _batch;
-        for (int i = 0; i < batch; i++)
+        int i = 0;
+        for (int r = 0; r < rings.Shards && i < batch; r++)
         {
-            if (!shared.TryPush(stack[i])) FreeToHeap(stack[i]);
+            SharedRing<nint> ring = rings.Own(l.Ring + r);     // its own first, then the others
+            while (i < batch && ring.TryPush(stack[i])) i++;
         }
+        for (; i < batch; i++) FreeToHeap(stack[i]);     // every ring is full: none is tried again for each
+        l.SkipRings = 0;
         Array.Copy(stack, batch, stack, 0, l.Count - batch);
         l.Count -= batch;
     }
@@ -503,12 +536,13 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
                 {
                     PoolLocal ended = _locals[i];
                     if (ended.Thread is not { IsAlive: false }) continue;
-                    if (ended.Private != 0) Park(ended.Private, _shared);
-                    for (int k = 0; k < ended.Count; k++) Park(ended.Stack[k], _shared);
+                    if (ended.Private != 0) Park(ended.Private, _shared, ended.Ring);
+                    for (int k = 0; k < ended.Count; k++) Park(ended.Stack[k], _shared, ended.Ring);
                     ended.Private = 0;
                     ended.Count = 0;
                     _locals.RemoveAt(i);
                 }
+                l.Ring = _localsMade++;
                 _locals.Add(l);
             }
         }
@@ -542,7 +576,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
     /// Drains those locals into <paramref name="into"/> (what does not fit goes to the heap)
     /// and drops the locals of ended threads. Returns the objects freed to the heap.
     /// </summary>
-    private long DrainLocals(SharedRing<nint>? into, bool waitForActive)
+    private long DrainLocals(SharedRings<nint>? into, bool waitForActive)
     {
         Volatile.Write(ref _frozen, 1);
         Interlocked.MemoryBarrierProcessWide();
@@ -559,11 +593,12 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
             }
             if (l.Private != 0)
             {
-                freed += Park(l.Private, into);
+                freed += Park(l.Private, into, l.Ring);
                 l.Private = 0;
             }
-            for (int i = 0; i < l.Count; i++) freed += Park(l.Stack[i], into);
+            for (int i = 0; i < l.Count; i++) freed += Park(l.Stack[i], into, l.Ring);
             l.Count = 0;
+            l.SkipRings = 0;                         // the rings may hold what was just drained
             if (l.Thread is { IsAlive: false })
             {
                 lock (_localsLock) _locals.Remove(l);
@@ -572,10 +607,11 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
         return freed;
     }
 
-    private int Park(nint p, SharedRing<nint>? into)
+    /// <summary>Files a pooled object into <paramref name="into"/>, shard <paramref name="ring"/>'s ring first, else frees it to the heap; returns the objects freed.</summary>
+    private int Park(nint p, SharedRings<nint>? into, int ring = 0)
     {
         AssertPooled(p);
-        if (into is not null && into.TryPush(p)) return 0;
+        if (into is not null && into.TryPushAny(p, ring)) return 0;
         FreeToHeap(p);
         return 1;
     }
@@ -605,7 +641,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
             if (_disposed) ThrowHelper.ObjectDisposed(nameof(ArenaPool<T>));
             if (_heap.IsDisposed) ThrowHelper.ObjectDisposed(nameof(Heap));
             long freed = 0;
-            SharedRing<nint> victim = _victim, shared = _shared;
+            SharedRings<nint> victim = _victim, shared = _shared;
             while (victim.TryPop(out nint p)) { AssertPooled(p); FreeToHeap(p); freed++; }
             Volatile.Write(ref _shared, victim);
             Volatile.Write(ref _victim, shared);

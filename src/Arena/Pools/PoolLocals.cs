@@ -45,6 +45,17 @@ internal sealed class PoolLocal
     /// </summary>
     [FieldOffset(100)]
     public int Active;
+    /// <summary>The shard of the pool's shared rings this thread spills to and refills from first (SharedRings).</summary>
+    [FieldOffset(104)]
+    public int Ring;
+    /// <summary>
+    /// Slow rents left that pass over the shared and victim rings, after a refill found every
+    /// ring empty: they go straight to the heap. Many threads polling empty rings at every
+    /// rent would queue on the cache lines that the others' spills write. A spill clears it
+    /// (its own ring has objects then). Owner only.
+    /// </summary>
+    [FieldOffset(108)]
+    public int SkipRings;
 
     /// <summary>Pads the object past the hot fields' cache line.</summary>
     [FieldOffset(184)]

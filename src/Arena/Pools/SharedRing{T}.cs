@@ -116,3 +116,82 @@ internal struct RingPositions
     /// <summary>Next push.</summary>
     [FieldOffset(128)] public long Tail;
 }
+
+/// <summary>
+/// A pool's shared overflow as one <see cref="SharedRing{TItem}"/> per shard (one per core,
+/// rounded up to a power of two, at most 16; the capacity is split between them). Each thread's
+/// local spills into its own shard's ring first, then into the others while they have room,
+/// and refills from its own first, taking from another ring only when its own is empty, as Go's
+/// sync.Pool pushes to its own P's chain and steals from the others'. With one ring for all
+/// threads, every spill and refill of a many-core machine queued on that ring's head and tail.
+/// </summary>
+internal sealed class SharedRings<TItem>
+{
+    private readonly SharedRing<TItem>[] _rings;
+
+    /// <param name="capacity">A power of two, at least 2: all rings together hold exactly this many.</param>
+    /// <param name="shards">A power of two: the rings wanted; fewer when the capacity would leave a ring under 2.</param>
+    public SharedRings(int capacity, int shards)
+    {
+        Debug.Assert(capacity >= 2 && (capacity & (capacity - 1)) == 0 && shards > 0 && (shards & (shards - 1)) == 0);
+        shards = Math.Min(shards, capacity / 2);
+        _rings = new SharedRing<TItem>[shards];
+        for (int i = 0; i < shards; i++) _rings[i] = new SharedRing<TItem>(capacity / shards);
+    }
+
+    /// <summary>Items all rings can hold together.</summary>
+    public int Capacity => _rings.Length * _rings[0].Capacity;
+
+    /// <summary>How many rings there are: a local's <c>Ring</c> is taken modulo this.</summary>
+    public int Shards => _rings.Length;
+
+    /// <summary>Items in all rings; exact when no push or pop runs concurrently.</summary>
+    public int Count
+    {
+        get
+        {
+            int n = 0;
+            foreach (SharedRing<TItem> r in _rings) n += r.Count;
+            return n;
+        }
+    }
+
+    /// <summary>The ring of shard <paramref name="shard"/>.</summary>
+    public SharedRing<TItem> Own(int shard) => _rings[shard & (_rings.Length - 1)];
+
+    /// <summary>
+    /// Shard <paramref name="shard"/>'s ring if it has items, else the first other ring that has
+    /// (a look at its head and tail, no write), else the shard's own, empty.
+    /// </summary>
+    public SharedRing<TItem> WithItems(int shard)
+    {
+        SharedRing<TItem> own = Own(shard);
+        if (own.Count > 0) return own;
+        for (int i = 1; i < _rings.Length; i++)
+        {
+            SharedRing<TItem> other = _rings[(shard + i) & (_rings.Length - 1)];
+            if (other.Count > 0) return other;
+        }
+        return own;
+    }
+
+    /// <summary>Adds <paramref name="item"/> to shard <paramref name="shard"/>'s ring; false when that ring is full.</summary>
+    public bool TryPush(TItem item, int shard) => Own(shard).TryPush(item);
+
+    /// <summary>Adds <paramref name="item"/> to the first ring from shard <paramref name="shard"/>'s on that has room; false when all are full.</summary>
+    public bool TryPushAny(TItem item, int shard)
+    {
+        for (int i = 0; i < _rings.Length; i++)
+            if (_rings[(shard + i) & (_rings.Length - 1)].TryPush(item)) return true;
+        return false;
+    }
+
+    /// <summary>Removes an item, from shard <paramref name="shard"/>'s ring first; false when all rings are empty.</summary>
+    public bool TryPop(out TItem item, int shard = 0)
+    {
+        for (int i = 0; i < _rings.Length; i++)
+            if (_rings[(shard + i) & (_rings.Length - 1)].TryPop(out item)) return true;
+        item = default!;
+        return false;
+    }
+}

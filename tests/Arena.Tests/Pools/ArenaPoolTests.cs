@@ -42,6 +42,38 @@ public unsafe class ArenaPoolTests
     }
 
     [Fact]
+    public void Objects_another_thread_spills_while_this_one_found_the_rings_empty_are_taken_within_a_bounded_number_of_rents()
+    {
+        using var heap = PoolTestHeaps.Unchecked();
+        using var pool = new ArenaPool<Item>(heap, capacity: 1024, localCapacity: 8);
+        // This thread empties its local and finds every ring empty: it then passes over the
+        // rings for a while (a backoff) rather than poll them at every rent.
+        var mine = Enumerable.Range(0, 20).Select(_ => pool.Rent()).ToList();
+        // Another thread returns 200 objects: its local spills them to the rings.
+        var theirs = new List<Ptr<Item>>();
+        var t = new Thread(() =>
+        {
+            for (int i = 0; i < 200; i++) theirs.Add(pool.Rent());
+            foreach (Ptr<Item> p in theirs) pool.Return(p);
+        });
+        t.Start();
+        t.Join();
+        var spilled = theirs.ToHashSet();
+        int rents = 0;
+        bool found = false;
+        while (rents < 200 && !found)
+        {
+            Ptr<Item> p = pool.Rent();
+            mine.Add(p);
+            rents++;
+            found = spilled.Contains(p);
+        }
+        Assert.True(found, "the spilled objects were never taken");
+        Assert.InRange(rents, 1, 66);                     // the backoff is 64 rents
+        foreach (Ptr<Item> p in mine) pool.Return(p);
+    }
+
+    [Fact]
     public void Rented_objects_are_distinct_and_come_back_after_return()
     {
         using var heap = new Heap();
