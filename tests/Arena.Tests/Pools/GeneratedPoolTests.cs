@@ -37,6 +37,7 @@ public class GeneratedPoolTests
         m.Count = 3;
         m.Stamp = DateTime.UnixEpoch;
         List<int> buffer = m.Buffer;
+        buffer.Clear();                                     // kept from any earlier use of the pooled object
         buffer.Add(1);
         PooledMessage.Pool.Return(m);
         PooledMessage again = PooledMessage.Pool.Get();
