@@ -24,7 +24,7 @@ public sealed class HeapOptions
 
     /// <summary>
     /// Threads that mark in parallel during a collection (Go: the GC workers of GOMAXPROCS).
-    /// 0 (the default) means one per logical core.
+    /// 0 (the default) means one per logical core, at most 16.
     /// </summary>
     public int MarkWorkers { get; init; }
 

@@ -108,31 +108,17 @@ public static class CompareRunner
 
     /// <summary>
     /// A full collection over a live binary tree of 16-byte nodes: Arena's mark and sweep per
-    /// live object (best of twelve), against GC.Collect() over the same tree of class nodes.
+    /// live object (best of twelve) with a mark worker per core, against GC.Collect() over the
+    /// same tree of class nodes; then the mark alone with 1, 2, 4, … workers up to one per core,
+    /// to show how it scales.
     /// </summary>
     private static IEnumerable<Row> Collection(int depth)
     {
         long nodes = (1L << (depth + 1)) - 1;
         string section = $"one collection, {nodes} live nodes";
-        double mark = double.MaxValue, sweep = double.MaxValue, dotnet = double.MaxValue;
-        using (var heap = new Heap())
-        {
-            Root<GcTreeNode> root;
-            using (heap.Scope())
-            {
-                heap.GCPercent = -1;
-                root = heap.Root(ArenaGcBinaryTrees.Create(heap.Local(), depth));
-            }
-            // Best of twelve: the first collections run before the JIT has tiered the mark loop up.
-            for (int i = 0; i < 12; i++)
-            {
-                heap.Collect();
-                mark = Math.Min(mark, heap.Collector.LastMarkNs / (double)nodes);
-                sweep = Math.Min(sweep, heap.Collector.LastSweepNs / (double)nodes);
-            }
-            root.Dispose();
-        }
+        var (mark, sweep) = ArenaCollection(depth, workers: 0);
         ManagedNode tree = ManagedNode.Create(depth);
+        double dotnet = double.MaxValue;
         for (int i = 0; i < 3; i++)
         {
             long start = Stopwatch.GetTimestamp();
@@ -141,9 +127,52 @@ public static class CompareRunner
         }
         GC.KeepAlive(tree);
         yield return new Row(section, ".NET GC.Collect()", "the whole collection", dotnet, "ns/object", 1.0, ".NET GC.Collect()", 0, true);
-        yield return new Row(section, "arena mark", "flush caches, mark roots and tree", mark, "ns/object", mark / dotnet, ".NET GC.Collect()", 0, true);
+        yield return new Row(section, "arena mark", $"flush caches, mark roots and tree, {DefaultMarkWorkers} workers", mark, "ns/object", mark / dotnet, ".NET GC.Collect()", 0, true);
         yield return new Row(section, "arena sweep", "SIMD bitmap swap, free empty slabs", sweep, "ns/object", sweep / dotnet, ".NET GC.Collect()", 0, true);
         yield return new Row(section, "arena total", "mark + sweep", mark + sweep, "ns/object", (mark + sweep) / dotnet, ".NET GC.Collect()", 0, true);
+
+        string scaling = $"mark scaling, {nodes} live nodes";
+        double one = double.NaN;
+        foreach (int w in MarkWorkerCounts())
+        {
+            double m = ArenaCollection(depth, w).Mark;
+            if (w == 1) one = m;
+            yield return new Row(scaling, $"arena mark, {w} worker{(w == 1 ? "" : "s")}", $"speed-up {one / m:F2}×", m, "ns/object", m / one, "arena mark, 1 worker", 0, true);
+        }
+    }
+
+    /// <summary>Mark workers of a heap with the default <see cref="HeapOptions.MarkWorkers"/>: one per core, at most 16.</summary>
+    private static int DefaultMarkWorkers => Math.Max(1, Math.Min(Environment.ProcessorCount, 16));
+
+    /// <summary>1, 2, 4, … up to <see cref="DefaultMarkWorkers"/>, which ends the list.</summary>
+    private static IEnumerable<int> MarkWorkerCounts()
+    {
+        int w = 1;
+        for (; w < DefaultMarkWorkers; w *= 2) yield return w;
+        yield return DefaultMarkWorkers;
+    }
+
+    /// <summary>Mark and sweep per live object, best of twelve full collections over a tree of <paramref name="depth"/> (0 workers: one per core).</summary>
+    private static (double Mark, double Sweep) ArenaCollection(int depth, int workers)
+    {
+        long nodes = (1L << (depth + 1)) - 1;
+        double mark = double.MaxValue, sweep = double.MaxValue;
+        using var heap = new Heap(new HeapOptions { MarkWorkers = workers });
+        Root<GcTreeNode> root;
+        using (heap.Scope())
+        {
+            heap.GCPercent = -1;
+            root = heap.Root(ArenaGcBinaryTrees.Create(heap.Local(), depth));
+        }
+        // Best of twelve: the first collections run before the JIT has tiered the mark loop up.
+        for (int i = 0; i < 12; i++)
+        {
+            heap.Collect();
+            mark = Math.Min(mark, heap.Collector.LastMarkNs / (double)nodes);
+            sweep = Math.Min(sweep, heap.Collector.LastSweepNs / (double)nodes);
+        }
+        root.Dispose();
+        return (mark, sweep);
     }
 
     /// <summary>Child-process entry: runs one variant, prints its output, then its time and peak memory.</summary>
