@@ -8,7 +8,8 @@
 //   size class   one of Go's 67 object sizes, 8 B to 32 KiB.   SizeClasses/
 //   slab         a page run cut into objects of one class, with alloc bits
 //                and a 64-bit alloc cache. Go: mspan.          Slabs/Slab.cs
-//   central      per class, the slabs no thread owns. Go: mcentral.
+//   central      per class, the slabs no thread owns, in shards (one per core, a
+//                lock each; a cache uses its own shard first). Go: mcentral.
 //                                                              Caches/Central.cs
 //   thread cache per thread and heap, one current slab per class. Go: mcache.
 //                                                              Caches/ThreadCache.cs
@@ -43,7 +44,7 @@
 // descriptors, bitmaps and caches live in separate NativeMemory blocks.
 //
 // Concurrency: the fast paths touch only the calling thread's cache and the
-// slabs it owns. Central lists and the page heap each have a lock. Dispose
+// slabs it owns. Each central shard and the page heap have a lock. Dispose
 // must not run concurrently with other use of the heap.
 
 using System.Runtime.CompilerServices;

@@ -5,10 +5,12 @@
 //   local        per thread and pool: a private slot and a stack of LocalCapacity
 //                object addresses. Only its thread touches it. Go: poolLocal
 //                (private, and the owner's end of shared).    PoolLocals.cs
-//   shared       per pool: a bounded lock-free ring that threads spill half a full
-//                stack into and refill an empty one from; other threads' spills are
-//                what a thread steals. Go: poolLocal.shared (poolChain). SharedRing{T}.cs
-//   victim       per pool: the previous trim's shared ring, holding what was idle
+//   shared       per pool: bounded lock-free rings, one per core (Capacity split
+//                between them), that threads spill half a full stack into and refill
+//                an empty one from, each its own ring first (PoolLocal.Ring); other
+//                threads' spills are what a thread steals. Go: poolLocal.shared
+//                (poolChain), one per P. SharedRing{T}.cs (SharedRings)
+//   victim       per pool: the previous trim's shared rings, holding what was idle
 //                through one trim. Rent still takes from it; the next trim frees
 //                what is left to the heap. Go: Pool.victim.
 //   header       one word just before each pooled object: the pool's cookie XOR the
@@ -19,20 +21,22 @@
 //      index it with the pool's slot; check the local is this pool's.
 //   2. Mark the local active (a plain store), check the pool is not frozen (a plain
 //      load), take the private object or pop the stack. No lock, no atomic.
-//   3. Empty: refill the stack with up to half a stack from the shared ring.
-//   4. The ring is empty: take one from the victim ring, else allocate one from the
-//      heap (header + object, one heap object).
+//   3. Empty: refill the stack with up to half a stack from a shared ring, its own
+//      ring first, else one that has objects.
+//   4. Every ring is empty: take one from the victim rings, else allocate one from the
+//      heap (header + object, one heap object). After finding them all empty, the next
+//      64 rents with an empty stack go straight to the heap (PoolLocal.SkipRings).
 //   5. Write the header's Rented state and zero the object.
 // Returning (Return):
 //   1. Check the header: it must say "rented from this pool" for this address.
 //   2. Write the Pooled state; put the object in the private slot or on the stack.
-//   3. The stack is full: move its older half to the shared ring; what the ring
-//      cannot take (Capacity) goes back to the heap.
+//   3. The stack is full: move its older half to the shared rings, its own first,
+//      then the others while they have room; what none can take goes to the heap.
 // Handles (LocalPool<T>, from Local()): a ref struct holding the calling thread's local,
 // so Rent and Return through it skip step 1's thread-static read (on Linux a call into
 // the TLS resolver, as long as the rest of the operation). The rest is the same code.
 // A thread's first operation on a pool creates its local; it also moves what ended
-// threads left in theirs to the shared ring, so thread churn strands nothing.
+// threads left in theirs to the shared rings, so thread churn strands nothing.
 // Trimming (Trim, and OnCollection when a collector runs):
 //   1. Free what is left in the victim ring to the heap.
 //   2. The shared ring becomes the victim; the empty victim the shared ring.
@@ -156,9 +160,10 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
     /// <summary>Creates a pool whose objects come from <paramref name="heap"/>.</summary>
     /// <param name="heap">The heap objects come from and go back to.</param>
     /// <param name="capacity">
-    /// Objects the shared ring holds, rounded up to a power of two (at least 2). Besides the
-    /// ring, each thread keeps up to 1 + <paramref name="localCapacity"/> objects, and the victim
-    /// ring up to the same capacity until the next trim. What does not fit goes back to the heap.
+    /// Objects the shared rings hold together (one ring per core, each at least 2), rounded up
+    /// to a power of two (at least 2). Besides the rings, each thread keeps up to
+    /// 1 + <paramref name="localCapacity"/> objects, and the victim rings up to the same
+    /// capacity until the next trim. What does not fit goes back to the heap.
     /// </param>
     /// <param name="localCapacity">
     /// Objects each thread keeps on its own stack, besides its private slot (at least 2). A
@@ -201,7 +206,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
     /// <summary>The heap objects come from and go back to.</summary>
     public Heap Heap => _heap;
 
-    /// <summary>Objects the shared ring (and the victim ring) can hold.</summary>
+    /// <summary>Objects the shared rings (and the victim rings) can hold together.</summary>
     public int Capacity => _shared.Capacity;
 
     /// <summary>Objects each thread keeps on its own stack, besides its private slot.</summary>

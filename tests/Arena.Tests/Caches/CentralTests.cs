@@ -15,6 +15,25 @@ public unsafe class CentralTests
     /// <summary>A zeroed cache block to stand for the owning thread (Fold counts into it).</summary>
     private static CacheBlock* NewBlock() => (CacheBlock*)NativeMemory.AllocZeroed((nuint)sizeof(CacheBlock));
 
+    private delegate void CentralTest(Central central, PageHeap pages, CacheBlock* one, CacheBlock* two);
+
+    /// <summary>Runs <paramref name="test"/> on a central of <paramref name="shards"/> shards over a fresh page heap, with two cache blocks standing for two threads; frees them all after.</summary>
+    private static void WithCentral(int shards, CentralTest test)
+    {
+        PageHeap pages = NewPageHeap();
+        CacheBlock* one = NewBlock(), two = NewBlock();
+        try
+        {
+            test(new Central(pages, SizeClass, SlabKind.Manual, shards), pages, one, two);
+        }
+        finally
+        {
+            pages.DisposeAll();
+            NativeMemory.Free(one);
+            NativeMemory.Free(two);
+        }
+    }
+
     /// <summary>Takes <paramref name="count"/> objects of <paramref name="s"/>, or all when negative.</summary>
     private static void Take(Slab* s, int count = -1)
     {
@@ -23,160 +42,101 @@ public unsafe class CentralTests
     }
 
     [Fact]
-    public void Exchange_hands_out_another_partial_slab_and_files_the_exhausted_one_on_full()
+    public void Exchange_hands_out_another_partial_slab_and_files_the_exhausted_one_on_full() => WithCentral(1, (central, pages, one, two) =>
     {
-        PageHeap pages = NewPageHeap();
-        CacheBlock* one = NewBlock(), two = NewBlock();
-        try
-        {
-            var central = new Central(pages, SizeClass, SlabKind.Manual);
-            Slab* a = central.Acquire((nint)one);
-            Slab* b = central.Acquire((nint)two);
-            Assert.True(a != b);
-            Take(b, 100);
-            central.Release(b);                           // partial: 412 free objects
-            Take(a);                                      // used up
+        Slab* a = central.Acquire((nint)one);
+        Slab* b = central.Acquire((nint)two);
+        Assert.True(a != b);
+        Take(b, 100);
+        central.Release(b);                           // partial: 412 free objects
+        Take(a);                                      // used up
 
-            Slab* next = central.Exchange(a, (nint)one);
-            Assert.True(next == b, "the partial slab comes back");
-            Assert.Equal((nint)one, b->Owner);
-            Assert.Equal(SlabState.Cached, b->State);
-            Assert.Equal(SlabState.Full, a->State);
-            Assert.Equal(0, a->Owner);
-            Assert.Equal(100, next->AllocCount);
-            Assert.Equal(100, next->TakeNext());          // the first free object of b
-            central.AssertValid();
-        }
-        finally
-        {
-            pages.DisposeAll();
-            NativeMemory.Free(one);
-            NativeMemory.Free(two);
-        }
-    }
+        Slab* next = central.Exchange(a, (nint)one);
+        Assert.True(next == b, "the partial slab comes back");
+        Assert.Equal((nint)one, b->Owner);
+        Assert.Equal(SlabState.Cached, b->State);
+        Assert.Equal(SlabState.Full, a->State);
+        Assert.Equal(0, a->Owner);
+        Assert.Equal(100, next->AllocCount);
+        Assert.Equal(100, next->TakeNext());          // the first free object of b
+        central.AssertValid();
+    });
 
     [Fact]
-    public void Exchange_does_not_hand_a_nearly_full_slab_straight_back_to_the_thread_that_gave_it_up()
+    public void Exchange_does_not_hand_a_nearly_full_slab_straight_back_to_the_thread_that_gave_it_up() => WithCentral(1, (central, pages, one, two) =>
     {
-        PageHeap pages = NewPageHeap();
-        CacheBlock* one = NewBlock();
-        try
-        {
-            var central = new Central(pages, SizeClass, SlabKind.Manual);
-            Slab* a = central.Acquire((nint)one);
-            Take(a, 510);                                  // two left: the cache gives it up all the same
+        Slab* a = central.Acquire((nint)one);
+        Take(a, 510);                                  // two left: the cache gives it up all the same
 
-            Slab* next = central.Exchange(a, (nint)one);
-            Assert.True(next != a, "a fresh slab, not the one just given up");
-            Assert.Equal(0, next->AllocCount);
-            Assert.Equal(SlabState.Partial, a->State);     // its two objects wait for the next Acquire
+        Slab* next = central.Exchange(a, (nint)one);
+        Assert.True(next != a, "a fresh slab, not the one just given up");
+        Assert.Equal(0, next->AllocCount);
+        Assert.Equal(SlabState.Partial, a->State);     // its two objects wait for the next Acquire
 
-            Take(next);
-            Slab* after = central.Exchange(next, (nint)one);
-            Assert.True(after == a, "the partial slab is taken before the exhausted one is filed");
-            Assert.Equal(510, after->TakeNext());
-            central.AssertValid();
-        }
-        finally
-        {
-            pages.DisposeAll();
-            NativeMemory.Free(one);
-        }
-    }
+        Take(next);
+        Slab* after = central.Exchange(next, (nint)one);
+        Assert.True(after == a, "the partial slab is taken before the exhausted one is filed");
+        Assert.Equal(510, after->TakeNext());
+        central.AssertValid();
+    });
 
     [Fact]
-    public void A_slab_goes_back_to_the_shard_of_the_cache_that_took_it_and_that_shard_hands_it_out_first()
+    public void A_slab_goes_back_to_the_shard_of_the_cache_that_took_it_and_that_shard_hands_it_out_first() => WithCentral(4, (central, pages, one, two) =>
     {
-        PageHeap pages = NewPageHeap();
-        CacheBlock* one = NewBlock(), two = NewBlock();
-        try
-        {
-            var central = new Central(pages, SizeClass, SlabKind.Manual, shards: 4);
-            Slab* a = central.Acquire((nint)one, shard: 1);
-            Slab* b = central.Acquire((nint)two, shard: 2);
-            Assert.Equal(1, a->Shard);
-            Assert.Equal(2, b->Shard);
-            Take(a, 10);
-            Take(b, 10);
-            central.Release(a);                           // partial, in shard 1
-            central.Release(b);                           // partial, in shard 2
-            central.AssertValid();
+        Slab* a = central.Acquire((nint)one, shard: 1);
+        Slab* b = central.Acquire((nint)two, shard: 2);
+        Assert.Equal(1, a->Shard);
+        Assert.Equal(2, b->Shard);
+        Take(a, 10);
+        Take(b, 10);
+        central.Release(a);                           // partial, in shard 1
+        central.Release(b);                           // partial, in shard 2
+        central.AssertValid();
 
-            Slab* again = central.Acquire((nint)two, shard: 2);
-            Assert.True(again == b, "shard 2 hands out its own partial slab, not shard 1's");
-            Slab* other = central.Acquire((nint)one, shard: 1);
-            Assert.True(other == a, "and shard 1 its own");
-            central.AssertValid();
-        }
-        finally
-        {
-            pages.DisposeAll();
-            NativeMemory.Free(one);
-            NativeMemory.Free(two);
-        }
-    }
+        Slab* again = central.Acquire((nint)two, shard: 2);
+        Assert.True(again == b, "shard 2 hands out its own partial slab, not shard 1's");
+        Slab* other = central.Acquire((nint)one, shard: 1);
+        Assert.True(other == a, "and shard 1 its own");
+        central.AssertValid();
+    });
 
     [Fact]
-    public void A_shard_without_partial_slabs_takes_another_shards_before_new_pages_and_keeps_it()
+    public void A_shard_without_partial_slabs_takes_another_shards_before_new_pages_and_keeps_it() => WithCentral(4, (central, pages, one, two) =>
     {
-        PageHeap pages = NewPageHeap();
-        CacheBlock* one = NewBlock(), two = NewBlock();
-        try
-        {
-            var central = new Central(pages, SizeClass, SlabKind.Manual, shards: 4);
-            Slab* a = central.Acquire((nint)one, shard: 3);
-            Take(a, 10);
-            central.Release(a);                           // partial, in shard 3
-            long inuse = pages.InuseBytes;
+        Slab* a = central.Acquire((nint)one, shard: 3);
+        Take(a, 10);
+        central.Release(a);                           // partial, in shard 3
+        long inuse = pages.InuseBytes;
 
-            Slab* stolen = central.Acquire((nint)two, shard: 0);
-            Assert.True(stolen == a, "the partial slab of shard 3, not a new one");
-            Assert.Equal(inuse, pages.InuseBytes);
-            Assert.Equal(0, stolen->Shard);               // it now belongs to the thief's shard
-            Take(stolen);
-            Slab* next = central.Exchange(stolen, (nint)two, shard: 0);
-            Assert.True(next != stolen);
-            Assert.Equal(SlabState.Full, stolen->State);
-            central.AssertValid();                        // filed Full in shard 0 (AssertValid checks the shard)
-            Assert.Equal(0, stolen->Shard);
-        }
-        finally
-        {
-            pages.DisposeAll();
-            NativeMemory.Free(one);
-            NativeMemory.Free(two);
-        }
-    }
+        Slab* stolen = central.Acquire((nint)two, shard: 0);
+        Assert.True(stolen == a, "the partial slab of shard 3, not a new one");
+        Assert.Equal(inuse, pages.InuseBytes);
+        Assert.Equal(0, stolen->Shard);               // it now belongs to the thief's shard
+        Take(stolen);
+        Slab* next = central.Exchange(stolen, (nint)two, shard: 0);
+        Assert.True(next != stolen);
+        Assert.Equal(SlabState.Full, stolen->State);
+        central.AssertValid();                        // filed Full in shard 0 (AssertValid checks the shard)
+        Assert.Equal(0, stolen->Shard);
+    });
 
     [Fact]
-    public void A_remote_free_into_a_full_slab_moves_it_to_the_partial_list_of_its_own_shard()
+    public void A_remote_free_into_a_full_slab_moves_it_to_the_partial_list_of_its_own_shard() => WithCentral(4, (central, pages, one, two) =>
     {
-        PageHeap pages = NewPageHeap();
-        CacheBlock* one = NewBlock(), two = NewBlock();
-        try
-        {
-            var central = new Central(pages, SizeClass, SlabKind.Manual, shards: 4);
-            Slab* a = central.Acquire((nint)one, shard: 2);
-            Take(a);
-            Slab* next = central.Exchange(a, (nint)one, shard: 2);   // a: Full, in shard 2
-            Assert.Equal(SlabState.Full, a->State);
+        Slab* a = central.Acquire((nint)one, shard: 2);
+        Take(a);
+        Slab* next = central.Exchange(a, (nint)one, shard: 2);   // a: Full, in shard 2
+        Assert.Equal(SlabState.Full, a->State);
 
-            Interlocked.Or(ref a->RemoteBits[0], 1UL);     // another thread frees object 0 ...
-            central.OnRemoteFreeIntoFull(a);              // ... and sees the slab Full
-            Assert.Equal(SlabState.Partial, a->State);
-            Assert.Equal(2, a->Shard);
-            central.AssertValid();
+        Interlocked.Or(ref a->RemoteBits[0], 1UL);     // another thread frees object 0 ...
+        central.OnRemoteFreeIntoFull(a);              // ... and sees the slab Full
+        Assert.Equal(SlabState.Partial, a->State);
+        Assert.Equal(2, a->Shard);
+        central.AssertValid();
 
-            Take(next);
-            Slab* after = central.Exchange(next, (nint)one, shard: 2);
-            Assert.True(after == a, "shard 2's partial list has it");
-            Assert.Equal(0, after->TakeNext());           // the freed object
-        }
-        finally
-        {
-            pages.DisposeAll();
-            NativeMemory.Free(one);
-            NativeMemory.Free(two);
-        }
-    }
+        Take(next);
+        Slab* after = central.Exchange(next, (nint)one, shard: 2);
+        Assert.True(after == a, "shard 2's partial list has it");
+        Assert.Equal(0, after->TakeNext());           // the freed object
+    });
 }
