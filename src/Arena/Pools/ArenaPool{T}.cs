@@ -31,7 +31,10 @@
 //   1. Check the header: it must say "rented from this pool" for this address.
 //   2. Write the Pooled state; put the object in the private slot or on the stack.
 //   3. The stack is full: move its older half to the shared rings, its own first,
-//      then the others while they have room; what none can take goes to the heap.
+//      then those that no other thread's local has (each local takes the ring with
+//      the fewest live locals), while they have room; what none can take goes to the
+//      heap. So one thread alone may fill every ring, and threads as many as the rings
+//      each keep to their own.
 // Handles (LocalPool<T>, from Local()): a ref struct holding the calling thread's local,
 // so Rent and Return through it skip step 1's thread-static read (on Linux a call into
 // the TLS resolver, as long as the rest of the operation). The rest is the same code.
@@ -143,7 +146,12 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
 
     private SharedRings<nint> _shared;
     private SharedRings<nint> _victim;
-    private int _localsMade;                               // locals made so far: each takes the next ring, round robin; guarded by _localsLock
+    /// <summary>
+    /// Live locals per ring (their <c>Ring</c>); written under _localsLock, read by spills. A
+    /// spill goes into rings that no other thread's local has, besides its own, so that threads
+    /// as many as the rings each keep to their own, and one thread alone may use them all.
+    /// </summary>
+    private readonly int[] _ringUsers;
 
     private readonly Lock _trimLock = new();               // one trim or disposal at a time
     private readonly Lock _localsLock = new();             // guards _locals
@@ -188,6 +196,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
         int ring = Math.Max(2, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity));
         _shared = new SharedRings<nint>(ring, Caches.Central.DefaultShards);
         _victim = new SharedRings<nint>(ring, Caches.Central.DefaultShards);
+        _ringUsers = new int[_shared.Shards];
         _checked = heap.Checked;
         _slot = _checked ? -1 : PoolLocals.AllocateSlot();
         _rented = _checked ? [] : null;
@@ -503,8 +512,9 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
     }
 
     /// <summary>
-    /// Moves the older half of a full stack to the shared rings, its own ring first, then the
-    /// others while they have room; what none can take goes to the heap. Active only.
+    /// Moves the older half of a full stack to the shared rings, its own ring first, then those
+    /// no other thread's local has, while they have room; what none can take goes to the heap.
+    /// Active only.
     /// </summary>
     private void SpillHalf(PoolLocal l)
     {
@@ -514,7 +524,9 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
         int i = 0;
         for (int r = 0; r < rings.Shards && i < batch; r++)
         {
-            SharedRing<nint> ring = rings.Own(l.Ring + r);     // its own first, then the others
+            // Its own ring first, then those no other thread's local has.
+            if (r > 0 && Volatile.Read(ref _ringUsers[(l.Ring + r) & (rings.Shards - 1)]) > 0) continue;
+            SharedRing<nint> ring = rings.Own(l.Ring + r);
             while (i < batch && ring.TryPush(stack[i])) i++;
         }
         for (; i < batch; i++) FreeToHeap(stack[i]);     // every ring is full: none is tried again for each
@@ -546,8 +558,14 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
                     ended.Private = 0;
                     ended.Count = 0;
                     _locals.RemoveAt(i);
+                    Volatile.Write(ref _ringUsers[ended.Ring], _ringUsers[ended.Ring] - 1);
                 }
-                l.Ring = _localsMade++;
+                // The ring with the fewest live locals, so threads spread over the rings.
+                int best = 0;
+                for (int r = 1; r < _ringUsers.Length; r++)
+                    if (_ringUsers[r] < _ringUsers[best]) best = r;
+                l.Ring = best;
+                Volatile.Write(ref _ringUsers[best], _ringUsers[best] + 1);
                 _locals.Add(l);
             }
         }
@@ -606,7 +624,10 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
             l.SkipRings = 0;                         // the rings may hold what was just drained
             if (l.Thread is { IsAlive: false })
             {
-                lock (_localsLock) _locals.Remove(l);
+                lock (_localsLock)
+                {
+                    if (_locals.Remove(l)) Volatile.Write(ref _ringUsers[l.Ring], _ringUsers[l.Ring] - 1);
+                }
             }
         }
         return freed;

@@ -74,6 +74,34 @@ public unsafe class ArenaPoolTests
     }
 
     [Fact]
+    public void A_thread_spills_into_its_own_ring_and_those_no_other_thread_uses_but_not_into_another_threads()
+    {
+        using var heap = PoolTestHeaps.Unchecked();
+        using var pool = new ArenaPool<Item>(heap, capacity: 64, localCapacity: 2);
+        int rings = Math.Min(Arena.Caches.Central.DefaultShards, 32);
+        long Kept() => heap.GetStats().HeapObjects;
+
+        // Alone, a thread may use every ring: all 64 places, plus its private slot and stack.
+        var alone = Enumerable.Range(0, 100).Select(_ => pool.Rent()).ToList();
+        foreach (Ptr<Item> p in alone) pool.Return(p);
+        Assert.Equal(64 + 1 + 2, Kept());
+        pool.Trim();
+        pool.Trim();
+        Assert.Equal(0, Kept());
+
+        // Once another thread has a local (and so a ring of its own), this one keeps off it.
+        var other = new Thread(() => pool.Return(pool.Rent()));
+        other.Start();
+        other.Join();                                   // ended, but its local stays until a new thread or a trim adopts it
+        Assert.Equal(1, Kept());
+        var mine = Enumerable.Range(0, 100).Select(_ => pool.Rent()).ToList();
+        Assert.Equal(101, Kept());
+        foreach (Ptr<Item> p in mine) pool.Return(p);
+        long expected = rings == 1 ? 1 + 64 + 1 + 2 : 1 + (64 - 64 / rings) + 1 + 2;
+        Assert.Equal(expected, Kept());
+    }
+
+    [Fact]
     public void Rented_objects_are_distinct_and_come_back_after_return()
     {
         using var heap = new Heap();
