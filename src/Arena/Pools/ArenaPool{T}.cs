@@ -41,11 +41,11 @@
 // A thread's first operation on a pool creates its local; it also moves what ended
 // threads left in theirs to the shared rings, so thread churn strands nothing.
 // Trimming (Trim, and OnCollection when a collector runs):
-//   1. Free what is left in the victim ring to the heap.
-//   2. The shared ring becomes the victim; the empty victim the shared ring.
+//   1. Free what is left in the victim rings to the heap.
+//   2. The shared rings become the victim; the empty victim rings the shared ones.
 //   3. Freeze: set _frozen, then Interlocked.MemoryBarrierProcessWide(). Every
 //      local whose thread is not inside an operation (Active == 0) is drained into
-//      the victim ring. An operation that starts now sees _frozen and leaves its
+//      the victim rings. An operation that starts now sees _frozen and leaves its
 //      local alone (it uses the rings and the heap). Unfreeze.
 //   So an object idle through two trims is back on the heap, as in Go.
 //
@@ -62,11 +62,11 @@
 //
 // Header states, at the object (address p, cookie c with low bits 001):
 //   c ^ p          Rented: handed out by Rent, owned by the caller.
-//   c ^ p ^ 0b011  Pooled: in a local, the shared ring or the victim ring.
+//   c ^ p ^ 0b011  Pooled: in a local, the shared rings or the victim rings.
 //   0              Freed back to the heap by a trim or disposal (stale pointers fail).
 //
 // Invariants
-//   header(p) == Pooled  ⇔  p is in exactly one local, the shared ring or the victim ring
+//   header(p) == Pooled  ⇔  p is in exactly one local, a shared ring or a victim ring
 //   retained ≤ 2·Capacity (rings) + threads·(1 + LocalCapacity)
 //   a local's contents change only while its Active == 1 (owner) or while the pool
 //   is frozen and its Active was seen 0 after the barrier (trim)
@@ -134,7 +134,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
     private readonly int _headerSize;
     private readonly bool _checked;
     private readonly int _localCapacity;
-    /// <summary>Objects moved at once between a thread's stack and the shared ring: half a stack.</summary>
+    /// <summary>Objects moved at once between a thread's stack and the shared rings: half a stack.</summary>
     private readonly int _batch;
 
     /// <summary>
@@ -508,7 +508,9 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
                 return;
             }
         }
-        if (!Volatile.Read(ref _shared).TryPush(p, local?.Ring ?? Environment.CurrentManagedThreadId)) FreeToHeap(p);
+        // No local (checked mode, or a trim is draining it): any ring with room, so that the
+        // capacity holds for this path as for spills.
+        if (!Volatile.Read(ref _shared).TryPushAny(p, local?.Ring ?? Environment.CurrentManagedThreadId)) FreeToHeap(p);
     }
 
     /// <summary>
@@ -653,7 +655,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
     /// <summary>
     /// Ages the pool by one step, as a collection ages Go's sync.Pool: objects that were
     /// already idle at the previous trim go back to the heap; every other pooled object (in
-    /// the shared ring, or in any thread's cache whose thread is not inside a pool operation
+    /// the shared rings, or in any thread's cache whose thread is not inside a pool operation
     /// right now) becomes the victim cache, still served by <see cref="Rent"/> until the next
     /// trim. In checked mode, reports objects rented before the previous trim and still out
     /// through <see cref="ArenaDiagnostics.PoolLeak"/> and <see cref="LastLeakReport"/>.
