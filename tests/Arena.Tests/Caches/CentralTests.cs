@@ -139,4 +139,23 @@ public unsafe class CentralTests
         Assert.True(after == a, "shard 2's partial list has it");
         Assert.Equal(0, after->TakeNext());           // the freed object
     });
+
+    [Fact]
+    public void Exchange_files_the_exhausted_slab_in_its_own_shard_when_the_caller_names_another() => WithCentral(4, (central, pages, one, two) =>
+    {
+        Slab* a = central.Acquire((nint)one, shard: 1);
+        Take(a);
+        Slab* next = central.Exchange(a, (nint)one, shard: 2);
+        Assert.True(next != a);
+        Assert.Equal(2, next->Shard);
+        Assert.Equal(SlabState.Full, a->State);
+        Assert.Equal(1, a->Shard);                        // filed Full in shard 1, where it came from
+        Interlocked.Or(ref a->RemoteBits[0], 1UL);
+        central.OnRemoteFreeIntoFull(a);                  // found on shard 1's Full list
+        Assert.Equal(SlabState.Partial, a->State);
+        central.AssertValid();
+        Slab* again = central.Acquire((nint)two, shard: 1);
+        Assert.True(again == a, "shard 1's partial list has it");
+        Assert.Equal(0, again->TakeNext());
+    });
 }
