@@ -69,7 +69,7 @@
 //
 // Concurrency: _gate (a monitor) runs the cycle and orders parking; each thread's mutator
 // state is its own (the safepoint protocol below explains the handshake); central
-// lists keep their own locks; the sweep holds one central's lock at a time.
+// lists keep their own locks; the sweep holds one central shard's lock at a time.
 
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
