@@ -286,28 +286,35 @@ internal sealed unsafe class Central
     /// </summary>
     public long SweepCollected(bool keepMarks, bool minor, bool keepEmpty, ref long liveBytes)
     {
-        Debug.Assert(keepMarks || !minor, "only a generational heap has minor cycles");
         long freed = 0;
-        foreach (Shard sh in _shards)
-        {
-            lock (sh.Lock)
-            {
-                // Detach the lists, then sweep them one after another: each slab is filed anew.
-                // (Joining them first would walk every slab of the first list once more.)
-                Slab* partial = sh.Partial, full = sh.Full, oldFull = minor ? null : sh.OldFull;
-                sh.Partial = sh.Full = null;
-                if (minor) liveBytes += sh.OldFullBytes;
-                else
-                {
-                    sh.OldFull = null;
-                    sh.OldFullBytes = 0;
-                }
-                freed += SweepChain(sh, partial, keepMarks, keepEmpty, ref liveBytes)
-                       + SweepChain(sh, full, keepMarks, keepEmpty, ref liveBytes)
-                       + SweepChain(sh, oldFull, keepMarks, keepEmpty, ref liveBytes);
-            }
-        }
+        for (int i = 0; i < _shards.Length; i++) freed += SweepShard(i, keepMarks, minor, keepEmpty, ref liveBytes);
         return freed;
+    }
+
+    /// <summary>
+    /// <see cref="SweepCollected"/> for shard <paramref name="shard"/> alone, under its lock:
+    /// shards of one class can be swept by different threads at once (Collector.Sweep).
+    /// </summary>
+    public long SweepShard(int shard, bool keepMarks, bool minor, bool keepEmpty, ref long liveBytes)
+    {
+        Debug.Assert(keepMarks || !minor, "only a generational heap has minor cycles");
+        Shard sh = _shards[shard];
+        lock (sh.Lock)
+        {
+            // Detach the lists, then sweep them one after another: each slab is filed anew.
+            // (Joining them first would walk every slab of the first list once more.)
+            Slab* partial = sh.Partial, full = sh.Full, oldFull = minor ? null : sh.OldFull;
+            sh.Partial = sh.Full = null;
+            if (minor) liveBytes += sh.OldFullBytes;
+            else
+            {
+                sh.OldFull = null;
+                sh.OldFullBytes = 0;
+            }
+            return SweepChain(sh, partial, keepMarks, keepEmpty, ref liveBytes)
+                 + SweepChain(sh, full, keepMarks, keepEmpty, ref liveBytes)
+                 + SweepChain(sh, oldFull, keepMarks, keepEmpty, ref liveBytes);
+        }
     }
 
     /// <summary>

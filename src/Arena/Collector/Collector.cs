@@ -44,7 +44,8 @@
 //      otherwise they stay with their class for the allocations after the cycle, and those
 //      still unused at the next cycle's sweep go back then (Central.cs). Eager, not lazy as
 //      Go's: the world is stopped anyway, the bitmap swap costs a few vector instructions
-//      per slab, and no sweep generations are needed.
+//      per slab, and no sweep generations are needed. It runs on every mark worker, shard
+//      by shard of the central lists (SweepShards).
 //   6. Pace: NextGC = live + (live + roots) × GCPercent / 100, at least
 //      4 MiB × GCPercent / 100 (Go's heapMinimum).
 //   7. Start the world: clear Pending, wake the parked mutators.
@@ -1181,14 +1182,28 @@ internal sealed unsafe class Collector
             finally { work.Dispose(); }
             return;
         }
-        // Dedicated mark threads, as Go's GC workers: not the thread pool, whose threads
-        // may be the very mutators parked at this safepoint.
+        RunOnWorkers(sweep: false);
+    }
+
+    /// <summary>
+    /// Runs the mark (<see cref="WorkerLoop"/>) or the sweep (<see cref="SweepShards"/>) on this
+    /// thread and the mark threads together, and returns when all are done. Dedicated threads,
+    /// as Go's GC workers: not the thread pool, whose threads may be the very mutators parked
+    /// at this safepoint.
+    /// </summary>
+    private void RunOnWorkers(bool sweep)
+    {
         EnsureMarkThreads(_workers - 1);
+        _sweepPhase = sweep;                               // published by the semaphore's release
         _markDone.Reset(_workers - 1);
         for (int i = 0; i < _workers - 1; i++) _markStart.Release();
-        WorkerLoop();
+        if (sweep) SweepShards();
+        else WorkerLoop();
         _markDone.Wait();
     }
+
+    /// <summary>What the mark threads run when released: the sweep's shards, else the mark.</summary>
+    private bool _sweepPhase;
 
     private readonly SemaphoreSlim _markStart = new(0);
     private readonly CountdownEvent _markDone = new(1);
@@ -1210,7 +1225,11 @@ internal sealed unsafe class Collector
         {
             _markStart.Wait();
             if (_shutdown) return;
-            try { WorkerLoop(); }
+            try
+            {
+                if (_sweepPhase) SweepShards();
+                else WorkerLoop();
+            }
             finally { _markDone.Signal(); }
         }
     }
@@ -1276,12 +1295,43 @@ internal sealed unsafe class Collector
     /// </summary>
     private void Sweep(bool full, bool keepEmpty)
     {
+        _sweepMinor = _generational && !full;
+        _sweepKeepEmpty = keepEmpty;
+        _sweepNext = 0;
+        _sweepLive = 0;
+        if (_parallelMark && _heap.Centrals[SlabClass.Of(1, SlabKind.Collected)].ShardCount > 1) RunOnWorkers(sweep: true);
+        else SweepShards();
+        _liveBytes = _sweepLive + SweepLarge();
+    }
+
+    // The running sweep's settings and progress (Sweep, SweepShards).
+    private bool _sweepMinor, _sweepKeepEmpty;
+    private int _sweepNext;
+    private long _sweepLive;
+
+    /// <summary>
+    /// One worker's part of the sweep: takes (shard, class, kind) items in turn until none is
+    /// left and sweeps that shard of that central list. Shards are the innermost order, so the
+    /// workers take different shards of a class at once, and a class holding most slabs (every
+    /// thread allocating one type) is split between them. Slabs stay in their shard.
+    /// </summary>
+    private void SweepShards()
+    {
+        Central[] centrals = _heap.Centrals;
+        int shards = centrals[SlabClass.Of(1, SlabKind.Collected)].ShardCount;
+        int classes = SizeClassTable.Count - 1;
+        int items = 2 * classes * shards;                  // Collected and CollectedScan
         long live = 0;
-        bool minor = _generational && !full;
-        for (int k = (int)SlabKind.Collected; k <= (int)SlabKind.CollectedScan; k++)
-            for (int c = 1; c < SizeClassTable.Count; c++)
-                _sweptFrees[c] += _heap.Centrals[SlabClass.Of(c, (SlabKind)k)].SweepCollected(_generational, minor, keepEmpty, ref live);
-        _liveBytes = live + SweepLarge();
+        while (true)
+        {
+            int i = Interlocked.Increment(ref _sweepNext) - 1;
+            if (i >= items) break;
+            int shard = i % shards, c = 1 + i / shards % classes;
+            var kind = (SlabKind)((int)SlabKind.Collected + i / (shards * classes));
+            long freed = centrals[SlabClass.Of(c, kind)].SweepShard(shard, _generational, _sweepMinor, _sweepKeepEmpty, ref live);
+            if (freed != 0) Interlocked.Add(ref _sweptFrees[c], freed);
+        }
+        Interlocked.Add(ref _sweepLive, live);
     }
 
     /// <summary>Frees the unmarked large collected objects; returns the bytes of the marked ones.</summary>
