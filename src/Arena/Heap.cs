@@ -111,6 +111,9 @@ public sealed unsafe partial class Heap : IDisposable
         if (options.Generational) WriteBarrier.CountGenerationalHeap(+1);
     }
 
+    /// <summary>Shards of every central list of this heap.</summary>
+    internal int Shards => _shards;
+
     /// <summary>The shard of the central lists for the next thread cache (Central.cs): round robin.</summary>
     internal int NextCacheShard() => (Interlocked.Increment(ref _cachesMade) - 1) & (_shards - 1);
 

@@ -127,7 +127,7 @@ public static class CompareRunner
         }
         GC.KeepAlive(tree);
         yield return new Row(section, ".NET GC.Collect()", "the whole collection", dotnet, "ns/object", 1.0, ".NET GC.Collect()", 0, true);
-        yield return new Row(section, "arena mark", $"flush caches, mark roots and tree, {DefaultMarkWorkers} workers", mark, "ns/object", mark / dotnet, ".NET GC.Collect()", 0, true);
+        yield return new Row(section, "arena mark", $"flush caches, mark roots and tree, {Collector.Collector.DefaultWorkers} workers", mark, "ns/object", mark / dotnet, ".NET GC.Collect()", 0, true);
         yield return new Row(section, "arena sweep", "SIMD bitmap swap, free empty slabs", sweep, "ns/object", sweep / dotnet, ".NET GC.Collect()", 0, true);
         yield return new Row(section, "arena total", "mark + sweep", mark + sweep, "ns/object", (mark + sweep) / dotnet, ".NET GC.Collect()", 0, true);
 
@@ -141,15 +141,12 @@ public static class CompareRunner
         }
     }
 
-    /// <summary>Mark workers of a heap with the default <see cref="HeapOptions.MarkWorkers"/>: one per core, at most 16.</summary>
-    private static int DefaultMarkWorkers => Math.Max(1, Math.Min(Environment.ProcessorCount, 16));
-
-    /// <summary>1, 2, 4, … up to <see cref="DefaultMarkWorkers"/>, which ends the list.</summary>
+    /// <summary>1, 2, 4, … up to <see cref="Collector.Collector.DefaultWorkers"/>, which ends the list.</summary>
     private static IEnumerable<int> MarkWorkerCounts()
     {
         int w = 1;
-        for (; w < DefaultMarkWorkers; w *= 2) yield return w;
-        yield return DefaultMarkWorkers;
+        for (; w < Collector.Collector.DefaultWorkers; w *= 2) yield return w;
+        yield return Collector.Collector.DefaultWorkers;
     }
 
     /// <summary>Mark and sweep per live object, best of twelve full collections over a tree of <paramref name="depth"/> (0 workers: one per core).</summary>

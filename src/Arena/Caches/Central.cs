@@ -274,26 +274,17 @@ internal sealed unsafe class Central
     }
 
     /// <summary>
-    /// Sweeps every listed slab of a collected class (the collector holds every mutator at a
-    /// safepoint and caches hold none of them): alloc bits become the mark bits, empty slabs go
-    /// back to the page heap. With <paramref name="keepMarks"/> (a generational heap) the mark
-    /// bits stay set: the survivors are old, and the slabs left full go on OldFull. A
-    /// <paramref name="minor"/> sweep (a generational heap's minor cycle, which frees no old
-    /// object) leaves OldFull as it is and counts its bytes without visiting it. Returns the
-    /// objects freed; adds the bytes of the objects kept to <paramref name="liveBytes"/>. With
-    /// <paramref name="keepEmpty"/> the slabs it empties stay on Partial for reuse; those it
-    /// finds still empty from the sweep before go back to the page heap. Each slab stays in its shard.
-    /// </summary>
-    public long SweepCollected(bool keepMarks, bool minor, bool keepEmpty, ref long liveBytes)
-    {
-        long freed = 0;
-        for (int i = 0; i < _shards.Length; i++) freed += SweepShard(i, keepMarks, minor, keepEmpty, ref liveBytes);
-        return freed;
-    }
-
-    /// <summary>
-    /// <see cref="SweepCollected"/> for shard <paramref name="shard"/> alone, under its lock:
-    /// shards of one class can be swept by different threads at once (Collector.Sweep).
+    /// Sweeps every listed slab of shard <paramref name="shard"/> of a collected class, under
+    /// that shard's lock (the collector holds every mutator at a safepoint and caches hold none
+    /// of the slabs; other shards may be swept by other workers at the same time): alloc bits
+    /// become the mark bits, empty slabs go back to the page heap. With
+    /// <paramref name="keepMarks"/> (a generational heap) the mark bits stay set: the survivors
+    /// are old, and the slabs left full go on OldFull. A <paramref name="minor"/> sweep (a
+    /// generational heap's minor cycle, which frees no old object) leaves OldFull as it is and
+    /// counts its bytes without visiting it. Returns the objects freed; adds the bytes of the
+    /// objects kept to <paramref name="liveBytes"/>. With <paramref name="keepEmpty"/> the slabs
+    /// it empties stay on Partial for reuse; those it finds still empty from the sweep before go
+    /// back to the page heap. Each slab stays in its shard.
     /// </summary>
     public long SweepShard(int shard, bool keepMarks, bool minor, bool keepEmpty, ref long liveBytes)
     {
@@ -318,7 +309,7 @@ internal sealed unsafe class Central
     }
 
     /// <summary>
-    /// <see cref="SweepCollected"/> for one detached list of shard <paramref name="sh"/>, linked
+    /// <see cref="SweepShard"/> for one detached list of shard <paramref name="sh"/>, linked
     /// through Next: sweeps and files each slab. Returns the objects freed. Under the shard's lock.
     /// </summary>
     private long SweepChain(Shard sh, Slab* all, bool keepMarks, bool keepEmpty, ref long liveBytes)

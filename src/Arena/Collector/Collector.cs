@@ -607,10 +607,13 @@ internal sealed unsafe class Collector
 
     // ---- mark -------------------------------------------------------------------------
 
+    /// <summary>Mark workers when <see cref="HeapOptions.MarkWorkers"/> is 0: one per core, at most 16.</summary>
+    internal static int DefaultWorkers => Math.Max(1, Math.Min(Environment.ProcessorCount, 16));
+
     private void MarkRoots()
     {
         int configured = _heap.Options.MarkWorkers;
-        _workers = configured > 0 ? configured : Math.Max(1, Math.Min(Environment.ProcessorCount, 16));
+        _workers = configured > 0 ? configured : DefaultWorkers;
         _parallelMark = _workers > 1;
         // A hint from an earlier cycle may name a chunk that has been freed since.
         _global.Hint = null;
@@ -1291,7 +1294,7 @@ internal sealed unsafe class Collector
     /// Sweeps every collected slab and large object; sets _liveBytes to the bytes of the objects
     /// kept. A generational heap's minor cycle skips the slabs of old objects only (Central's
     /// OldFull), which it cannot change. With <paramref name="keepEmpty"/> the slabs left empty
-    /// stay with their class until the next cycle (Central.SweepCollected).
+    /// stay with their class until the next cycle (Central.SweepShard).
     /// </summary>
     private void Sweep(bool full, bool keepEmpty)
     {
@@ -1299,7 +1302,7 @@ internal sealed unsafe class Collector
         _sweepKeepEmpty = keepEmpty;
         _sweepNext = 0;
         _sweepLive = 0;
-        if (_parallelMark && _heap.Centrals[SlabClass.Of(1, SlabKind.Collected)].ShardCount > 1) RunOnWorkers(sweep: true);
+        if (_parallelMark && _heap.Shards > 1) RunOnWorkers(sweep: true);
         else SweepShards();
         _liveBytes = _sweepLive + SweepLarge();
     }
@@ -1318,7 +1321,7 @@ internal sealed unsafe class Collector
     private void SweepShards()
     {
         Central[] centrals = _heap.Centrals;
-        int shards = centrals[SlabClass.Of(1, SlabKind.Collected)].ShardCount;
+        int shards = _heap.Shards;
         int classes = SizeClassTable.Count - 1;
         int items = 2 * classes * shards;                  // Collected and CollectedScan
         long live = 0;

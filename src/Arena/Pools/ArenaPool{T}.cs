@@ -560,20 +560,23 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
                     ended.Private = 0;
                     ended.Count = 0;
                     _locals.RemoveAt(i);
-                    Volatile.Write(ref _ringUsers[ended.Ring], _ringUsers[ended.Ring] - 1);
+                    CountRingUser(ended.Ring, -1);
                 }
                 // The ring with the fewest live locals, so threads spread over the rings.
                 int best = 0;
                 for (int r = 1; r < _ringUsers.Length; r++)
                     if (_ringUsers[r] < _ringUsers[best]) best = r;
                 l.Ring = best;
-                Volatile.Write(ref _ringUsers[best], _ringUsers[best] + 1);
+                CountRingUser(best, +1);
                 _locals.Add(l);
             }
         }
         PoolLocals.Install(_slot, l);
         return l;
     }
+
+    /// <summary>A local of ring <paramref name="ring"/> was made (+1) or dropped (-1). Under _localsLock; spills read the counts without it.</summary>
+    private void CountRingUser(int ring, int delta) => Volatile.Write(ref _ringUsers[ring], _ringUsers[ring] + delta);
 
     /// <summary>The calling thread's local of this pool, or null when it has none (for tests).</summary>
     internal PoolLocal? CurrentThreadLocal
@@ -628,7 +631,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
             {
                 lock (_localsLock)
                 {
-                    if (_locals.Remove(l)) Volatile.Write(ref _ringUsers[l.Ring], _ringUsers[l.Ring] - 1);
+                    if (_locals.Remove(l)) CountRingUser(l.Ring, -1);
                 }
             }
         }

@@ -175,9 +175,6 @@ internal sealed class SharedRings<TItem>
         return own;
     }
 
-    /// <summary>Adds <paramref name="item"/> to shard <paramref name="shard"/>'s ring; false when that ring is full.</summary>
-    public bool TryPush(TItem item, int shard) => Own(shard).TryPush(item);
-
     /// <summary>Adds <paramref name="item"/> to the first ring from shard <paramref name="shard"/>'s on that has room; false when all are full.</summary>
     public bool TryPushAny(TItem item, int shard)
     {

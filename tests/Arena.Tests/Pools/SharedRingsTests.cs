@@ -25,9 +25,9 @@ public class SharedRingsTests
     public void A_push_goes_to_its_own_ring_and_a_pop_takes_from_its_own_ring_first()
     {
         var r = new SharedRings<int>(16, 4);              // four rings of 4
-        for (int i = 0; i < 4; i++) Assert.True(r.TryPush(10 + i, shard: 1));
-        Assert.False(r.TryPush(99, shard: 1));            // shard 1's ring is full ...
-        Assert.True(r.TryPush(20, shard: 2));             // ... shard 2's is not
+        for (int i = 0; i < 4; i++) Assert.True(r.Own(1).TryPush(10 + i));
+        Assert.False(r.Own(1).TryPush(99));            // shard 1's ring is full ...
+        Assert.True(r.Own(2).TryPush(20));             // ... shard 2's is not
         Assert.Equal(4, r.Own(1).Count);
         Assert.Equal(1, r.Own(2).Count);
         Assert.True(r.TryPop(out int a, shard: 2));
@@ -42,7 +42,7 @@ public class SharedRingsTests
     {
         var r = new SharedRings<int>(16, 4);
         Assert.True(r.WithItems(3) == r.Own(3));
-        r.TryPush(7, shard: 1);
+        r.Own(1).TryPush(7);
         SharedRing<int> found = r.WithItems(3);
         Assert.True(found == r.Own(1));
         Assert.True(found.TryPop(out int x));
