@@ -149,6 +149,21 @@ public unsafe class BadInputTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new Heap(new HeapOptions { MaxBytes = -1 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Heap(new HeapOptions { RetainedBytes = -1 }));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new Heap(new HeapOptions { MarkWorkers = -1 }));
+        Assert.Equal("MarkWorkers", e.ParamName);
         Assert.Throws<ArgumentNullException>(() => new Heap(null!));
+    }
+
+    [Fact]
+    public void Layout_queries_out_of_range_are_rejected()
+    {
+        Assert.Equal("size", Assert.Throws<ArgumentOutOfRangeException>(() => ArenaLayout.SizeClassFor(-1, 8)).ParamName);
+        foreach (int alignment in new[] { 0, -8, 3, 24 })
+            Assert.Equal("alignment", Assert.Throws<ArgumentOutOfRangeException>(() => ArenaLayout.SizeClassFor(16, alignment)).ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ArenaLayout.ClassSize(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ArenaLayout.ClassSize(ArenaLayout.SizeClassCount));
+        Assert.Equal(0, ArenaLayout.ClassSize(0));                                  // class 0: large objects
+        Assert.Equal(32768, ArenaLayout.ClassSize(ArenaLayout.SizeClassCount - 1));  // Go's largest small class
+        Assert.Equal(0, ArenaLayout.SizeClassFor(32769, 8));                        // past it: large
     }
 }

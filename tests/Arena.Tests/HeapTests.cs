@@ -155,6 +155,11 @@ public unsafe class HeapTests
         Assert.Throws<ObjectDisposedException>(() => heap.Alloc(100));
         Assert.Throws<ObjectDisposedException>(() => heap.Free(p));
         Assert.Throws<ObjectDisposedException>(() => heap.GetStats());
+        Assert.Throws<ObjectDisposedException>(() => heap.Root(p));
+        Assert.Throws<ObjectDisposedException>(() => heap.Collect());
+        Assert.Throws<ObjectDisposedException>(() => heap.New<Arena.Tests.Collector.GcNode>());
+        Assert.Throws<ObjectDisposedException>(() => heap.Scope());
+        Assert.Throws<ObjectDisposedException>(() => heap.Trim());
         Assert.True(AddressMapLookup(p.Address) == null);
         heap.Dispose(); // twice is fine
     }

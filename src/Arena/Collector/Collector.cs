@@ -90,6 +90,9 @@ internal sealed unsafe class Collector
     private readonly Heap _heap;
     private readonly object _gate = new();
     private readonly bool _trace = Environment.GetEnvironmentVariable("ARENA_GCTRACE") == "1";
+
+    /// <summary>Where ARENA_GCTRACE's lines go; null for the process's standard error (tests set it).</summary>
+    internal TextWriter? TraceOutput { get; set; }
     private readonly long _createdTimestamp = Stopwatch.GetTimestamp();
 
     // Safepoint protocol: the per-thread states are in the cache blocks (see below);
@@ -466,7 +469,7 @@ internal sealed unsafe class Collector
     {
         double sinceStart = Stopwatch.GetElapsedTime(_createdTimestamp).TotalSeconds;
         double cpu = _gcTicks / (double)Math.Max(1, Stopwatch.GetTimestamp() - _createdTimestamp) * 100;
-        Console.Error.WriteLine(FormattableString.Invariant(
+        (TraceOutput ?? Console.Error).WriteLine(FormattableString.Invariant(
             $"gc {_numGC} @{sinceStart:F3}s {cpu:F0}%: {Stopwatch.GetElapsedTime(start, markEnd).TotalMilliseconds:F3}+{Stopwatch.GetElapsedTime(markEnd, end).TotalMilliseconds:F3} ms clock, {before >> 20}->{Volatile.Read(ref _heapLive) >> 20} MB, {_nextGC >> 20} MB goal, {_workers} P{(full ? "" : " (minor)")}"));
     }
 

@@ -292,7 +292,14 @@ public unsafe class CollectorTests
         var e = Assert.Throws<InvalidOperationException>(() => heap.New<GcNode>());
         Assert.Contains("heap.Scope()", e.Message);
         Assert.Throws<InvalidOperationException>(() => heap.NewArray<GcNode>(3));
-        using (heap.Scope()) heap.New<GcNode>();
+        using (heap.Scope())
+        {
+            heap.New<GcNode>();
+            Assert.Equal("length", Assert.Throws<ArgumentOutOfRangeException>(() => heap.NewArray<GcNode>(-1)).ParamName);
+            // int.MaxValue 40 KiB objects: past the 1 TiB a request may take.
+            Assert.Throws<ArgumentOutOfRangeException>(() => heap.NewArray<GcBig>(int.MaxValue));
+            Assert.Equal(1, heap.GetStats().HeapObjects);
+        }
         Assert.Throws<InvalidOperationException>(() => heap.New<GcNode>());
     }
 

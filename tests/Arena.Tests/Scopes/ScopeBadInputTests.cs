@@ -153,6 +153,53 @@ public unsafe class ScopeBadInputTests
     }
 
     [Fact]
+    public void Near_MaxBytes_a_new_chunk_gives_the_threads_cached_chunks_back_and_succeeds()
+    {
+        // All sizes are whole pages, so the page heap's count against MaxBytes is exact.
+        using var heap = new Heap(new HeapOptions { MaxBytes = 1 << 20 });
+        using (var scope = heap.Scope())
+        {
+            scope.New<S16>();                               // the frame's first chunk, 8 KiB: it stays with the frame
+            scope.NewArray<byte>(200 << 10);                // a chunk of 256 KiB: cached by the thread at Dispose
+        }
+        Assert.Equal(264 << 10, heap.GetStats().StackSys);
+        void* manual = heap.Alloc(704 << 10);               // 968 KiB of 1 MiB in use
+        try
+        {
+            using var scope = heap.Scope();
+            var ptrs = new List<Ptr<S16>>();
+            // After the first chunk, chunks of 16, 32, then 64 KiB: the 64 KiB one is over
+            // MaxBytes until the cached 256 KiB chunk goes back.
+            for (int i = 0; i < 8000; i++) { var p = scope.New<S16>(); p.Value.A = i; p.Value.B = ~i; ptrs.Add(p); }
+            for (int i = 0; i < ptrs.Count; i++) { Assert.Equal(i, ptrs[i].Value.A); Assert.Equal(~i, ptrs[i].Value.B); }
+            Assert.Equal((8 + 16 + 32 + 64 + 128) << 10, heap.GetStats().StackInuse);
+        }
+        finally { heap.Free(manual); }
+        HeapStats s = heap.GetStats();
+        Assert.Equal(0, s.StackInuse);
+        heap.Trim();
+        Assert.Equal(8 << 10, heap.GetStats().StackSys);   // the closed frame's first chunk
+    }
+
+    [Fact]
+    public void Near_MaxBytes_a_large_request_gives_the_threads_cached_chunks_back_and_succeeds()
+    {
+        using var heap = new Heap(new HeapOptions { MaxBytes = 2 << 20 });
+        using (var scope = heap.Scope())
+            for (int i = 0; i < 60_000; i++) scope.New<S16>();   // 937 KiB: chunks of 8 KiB to 512 KiB
+        Assert.Equal(1016 << 10, heap.GetStats().StackSys);
+        using (var scope = heap.Scope())
+        {
+            // 1.5 MiB gets pages of its own; with the cache it would need 2.5 MiB.
+            Span<byte> big = scope.NewSpan<byte>(1536 << 10);
+            big.Fill(0xA5);
+            Assert.Equal(-1, big.IndexOfAnyExcept((byte)0xA5));
+            Assert.Equal((8 << 10) + (1536 << 10), heap.GetStats().StackInuse);
+        }
+        Assert.Equal(0, heap.GetStats().StackInuse);
+    }
+
+    [Fact]
     public void Allocating_past_MaxBytes_throws_and_leaves_the_scope_intact()
     {
         using var heap = new Heap(new HeapOptions { MaxBytes = 2 << 20 });
