@@ -75,16 +75,25 @@ public class ClassPoolTwoThreadsBenchmarks
 
     private DefaultObjectPool<ClassPoolBenchmarks.Message> _default = null!;
     private ArenaObjectPool<ClassPoolBenchmarks.Message> _arena = null!;
+    private DefaultObjectPool<ClassPoolBenchmarks.Message> _defaultBursts = null!;
+    private ArenaObjectPool<ClassPoolBenchmarks.Message> _arenaBursts = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         _default = new DefaultObjectPool<ClassPoolBenchmarks.Message>(new DefaultPooledObjectPolicy<ClassPoolBenchmarks.Message>());
         _arena = new ArenaObjectPool<ClassPoolBenchmarks.Message>(new DefaultPooledObjectPolicy<ClassPoolBenchmarks.Message>());
+        // Room for both threads' bursts, so that neither pool creates objects in steady state.
+        _defaultBursts = new DefaultObjectPool<ClassPoolBenchmarks.Message>(new DefaultPooledObjectPolicy<ClassPoolBenchmarks.Message>(), 2 * Burst);
+        _arenaBursts = new ArenaObjectPool<ClassPoolBenchmarks.Message>(new DefaultPooledObjectPolicy<ClassPoolBenchmarks.Message>(), 2 * Burst);
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _arena.Dispose();
+    public void Cleanup()
+    {
+        _arena.Dispose();
+        _arenaBursts.Dispose();
+    }
 
     // Baseline: the stock pool with the same generated policy.
     [Benchmark(Baseline = true, OperationsPerInvoke = Ops, Description = "DefaultObjectPool")]
@@ -92,6 +101,16 @@ public class ClassPoolTwoThreadsBenchmarks
 
     [Benchmark(OperationsPerInvoke = Ops, Description = "ArenaObjectPool")]
     public int ArenaPairs() => Run(new ArenaLoop(_arena));
+
+    // Bursts: each thread gets Burst objects, then returns them all, so most of each burst
+    // passes through the shared overflow (a thread keeps 1 + LocalStackSize itself).
+    [Benchmark(OperationsPerInvoke = Ops, Description = "DefaultObjectPool, bursts of 32")]
+    public int DefaultBursts() => Run(new DefaultBurstLoop(_defaultBursts));
+
+    [Benchmark(OperationsPerInvoke = Ops, Description = "ArenaObjectPool, bursts of 32")]
+    public int ArenaBursts() => Run(new ArenaBurstLoop(_arenaBursts));
+
+    private const int Burst = 32;
 
     private static int Run<TLoop>(TLoop loop) where TLoop : struct, IAction
     {
@@ -105,6 +124,32 @@ public class ClassPoolTwoThreadsBenchmarks
         public void Invoke(int _)
         {
             for (int i = 0; i < PairsPerThread; i++) pool.Return(pool.Get());
+        }
+    }
+
+    private readonly struct ArenaBurstLoop(ArenaObjectPool<ClassPoolBenchmarks.Message> pool) : IAction
+    {
+        public void Invoke(int _)
+        {
+            var held = new ClassPoolBenchmarks.Message[Burst];
+            for (int i = 0; i < PairsPerThread; i += Burst)
+            {
+                for (int k = 0; k < Burst; k++) held[k] = pool.Get();
+                for (int k = 0; k < Burst; k++) pool.Return(held[k]);
+            }
+        }
+    }
+
+    private readonly struct DefaultBurstLoop(DefaultObjectPool<ClassPoolBenchmarks.Message> pool) : IAction
+    {
+        public void Invoke(int _)
+        {
+            var held = new ClassPoolBenchmarks.Message[Burst];
+            for (int i = 0; i < PairsPerThread; i += Burst)
+            {
+                for (int k = 0; k < Burst; k++) held[k] = pool.Get();
+                for (int k = 0; k < Burst; k++) pool.Return(held[k]);
+            }
         }
     }
 

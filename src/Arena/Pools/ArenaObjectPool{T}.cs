@@ -2,7 +2,9 @@
 //
 // ArenaObjectPool<T> is a Microsoft.Extensions.ObjectPool ObjectPool<T> laid out as
 // the struct pool: a per-thread private slot and a small stack (no lock and no atomic
-// on the common Get and Return), and a bounded lock-free ring shared by all threads.
+// on the common Get and Return), and bounded lock-free rings shared by all threads, one
+// per core (SharedRings): a thread returns into its own ring first, then into rings no
+// other thread's cache has, and gets from its own first, then from any.
 // DefaultObjectPool<T> pays a compare-exchange on its first item on every Get and
 // Return, and a ConcurrentQueue operation past it; here the common case is one
 // thread-static read and a few plain stores.
@@ -13,8 +15,8 @@
 // is IDisposable, as DefaultObjectPool's disposable variant does; Dispose disposes
 // every pooled IDisposable object.
 //
-// Retained objects: up to MaximumRetained in the shared ring (rounded up to a power
-// of two), plus up to 1 + LocalStackSize per thread that uses the pool.
+// Retained objects: up to MaximumRetained in the shared rings together (rounded up to
+// a power of two), plus up to 1 + LocalStackSize per thread that uses the pool.
 //
 // Concurrency: Get and Return are thread-safe. Dispose drains other threads' caches
 // with the same freeze handshake as the struct pool's trim (see ArenaPool{T}.cs) and
@@ -30,8 +32,8 @@ using Microsoft.Extensions.ObjectPool;
 namespace Arena;
 
 /// <summary>
-/// A faster <see cref="ObjectPool{T}"/>: per-thread caches in front of a shared lock-free
-/// ring, with the same contract as <see cref="DefaultObjectPool{T}"/> (and its disposal of
+/// A faster <see cref="ObjectPool{T}"/>: per-thread caches in front of shared lock-free
+/// rings, with the same contract as <see cref="DefaultObjectPool{T}"/> (and its disposal of
 /// pooled <see cref="IDisposable"/> objects). The pool the generator emits for a
 /// <c>[Pooled]</c> class. Go: sync.Pool, for managed objects.
 /// </summary>
@@ -53,7 +55,9 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
     private readonly bool _disposable;
     /// <summary>Index into each thread's array of locals; -1 in checked mode (every operation takes the slow path).</summary>
     private readonly int _slot;
-    private readonly SharedRing<T> _shared;
+    private readonly SharedRings<T> _shared;
+    /// <summary>Live locals per ring: a new local takes the ring with fewest; a return passes over rings others use. Changed under _localsLock.</summary>
+    private readonly int[] _ringUsers;
 
     /// <summary>0: locals in use; 1: disposed, locals drained (see ArenaPool{T}.cs, the freeze handshake).</summary>
     private int _frozen;
@@ -63,15 +67,15 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
     /// <summary>Checked mode: Get minus Return, counted with atomics on the slow path.</summary>
     private long _outstanding;
 
-    /// <summary>Creates a pool retaining up to <c>2 × Environment.ProcessorCount</c> objects in its shared ring.</summary>
+    /// <summary>Creates a pool retaining up to <c>2 × Environment.ProcessorCount</c> objects in its shared rings.</summary>
     /// <param name="policy">Creates objects and decides, on return, whether they can be reused.</param>
     public ArenaObjectPool(IPooledObjectPolicy<T> policy) : this(policy, Environment.ProcessorCount * 2) { }
 
     /// <summary>Creates a pool.</summary>
     /// <param name="policy">Creates objects and decides, on return, whether they can be reused.</param>
     /// <param name="maximumRetained">
-    /// Objects the shared ring holds, rounded up to a power of two; each thread also keeps up
-    /// to 1 + <see cref="LocalStackSize"/>.
+    /// Objects the shared rings hold together, rounded up to a power of two; each thread also
+    /// keeps up to 1 + <see cref="LocalStackSize"/>.
     /// </param>
     /// <param name="checkedMode">
     /// Count objects got and not returned, and report them on disposal through
@@ -81,6 +85,13 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
     /// <exception cref="ArgumentNullException"><paramref name="policy"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maximumRetained"/> is not between 1 and 2^24.</exception>
     public ArenaObjectPool(IPooledObjectPolicy<T> policy, int maximumRetained, bool? checkedMode = null)
+        : this(policy, maximumRetained, checkedMode, Caches.Central.DefaultShards) { }
+
+    /// <param name="policy">As the public constructor's.</param>
+    /// <param name="maximumRetained">As the public constructor's.</param>
+    /// <param name="checkedMode">As the public constructor's.</param>
+    /// <param name="shards">Shared rings wanted, a power of two (tests; fewer when a ring would hold under 2).</param>
+    internal ArenaObjectPool(IPooledObjectPolicy<T> policy, int maximumRetained, bool? checkedMode, int shards)
     {
         ArgumentNullException.ThrowIfNull(policy);
         if (maximumRetained < 1 || maximumRetained > ArenaPool<byte>.MaxCapacity)
@@ -92,7 +103,8 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
             : typeof(IResettable).IsAssignableFrom(typeof(T)) ? ReturnMode.Reset
             : ReturnMode.Keep;
         _disposable = typeof(IDisposable).IsAssignableFrom(typeof(T));
-        _shared = new SharedRing<T>(Math.Max(2, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)maximumRetained)));
+        _shared = new SharedRings<T>(Math.Max(2, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)maximumRetained)), shards);
+        _ringUsers = new int[_shared.Shards];
         Checked = checkedMode ?? Environment.GetEnvironmentVariable("ARENA_CHECKED") == "1";
         _slot = Checked ? -1 : PoolLocals.AllocateSlot();
     }
@@ -100,7 +112,18 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
     /// <summary>Whether checked mode is on.</summary>
     public bool Checked { get; }
 
-    /// <summary>Objects the shared ring can hold.</summary>
+    /// <summary>How many shared rings there are (tests).</summary>
+    internal int Shards => _shared.Shards;
+
+    /// <summary>Objects in the shared rings now, ring by ring (tests; exact while no other thread uses the pool).</summary>
+    internal int[] RingCounts()
+    {
+        var counts = new int[_shared.Shards];
+        for (int r = 0; r < counts.Length; r++) counts[r] = _shared.Own(r).Count;
+        return counts;
+    }
+
+    /// <summary>Objects the shared rings can hold together.</summary>
     public int MaximumRetained => _shared.Capacity;
 
     /// <summary>In checked mode, objects got and not yet returned; -1 outside checked mode.</summary>
@@ -149,9 +172,11 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
     {
         if (_disposed) ThrowHelper.ObjectDisposed(nameof(ArenaObjectPool<T>));
         if (Checked) Interlocked.Increment(ref _outstanding);
+        int ring = Environment.CurrentManagedThreadId;        // checked mode: no local, any ring
         if (_slot >= 0)
         {
             ObjectPoolLocal l = local ?? LocalForThread();
+            ring = l.Ring;
             if (Enter(l))
             {
                 object? o = l.Private;
@@ -165,7 +190,7 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
                 if (o != null) return Unsafe.As<T>(o);
             }
         }
-        return _shared.TryPop(out T? item) ? item : _policy.Create();
+        return _shared.TryPop(out T? item, ring) ? item : _policy.Create();
     }
 
     /// <summary>
@@ -237,20 +262,38 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
             DisposeItem(obj);
             return;
         }
-        if (_slot >= 0)
+        if (_slot < 0)
         {
-            ObjectPoolLocal l = local ?? LocalForThread();
-            if (Enter(l))
-            {
-                bool kept = true;
-                if (l.Private == null) l.Private = obj;
-                else if (l.Count < l.Stack.Length) l.Stack[l.Count++] = obj;
-                else kept = false;
-                Volatile.Write(ref l.Active, 0);
-                if (kept) return;
-            }
+            if (!_shared.TryPushAny(obj, Environment.CurrentManagedThreadId)) DisposeItem(obj);
+            return;
         }
-        if (!_shared.TryPush(obj)) DisposeItem(obj);
+        ObjectPoolLocal l = local ?? LocalForThread();
+        if (Enter(l))
+        {
+            bool kept = true;
+            if (l.Private == null) l.Private = obj;
+            else if (l.Count < l.Stack.Length) l.Stack[l.Count++] = obj;
+            else kept = false;
+            Volatile.Write(ref l.Active, 0);
+            if (kept) return;
+        }
+        if (!PushToRings(obj, l.Ring)) DisposeItem(obj);
+    }
+
+    /// <summary>
+    /// Files <paramref name="obj"/> in ring <paramref name="ring"/>, else in the first ring
+    /// no other thread's cache has, as the struct pool's spill does: a thread alone can fill
+    /// every ring, and threads that each have a ring keep off the others'.
+    /// </summary>
+    private bool PushToRings(T obj, int ring)
+    {
+        if (_shared.Own(ring).TryPush(obj)) return true;
+        for (int r = 1; r < _shared.Shards; r++)
+        {
+            int other = (ring + r) & (_shared.Shards - 1);
+            if (Volatile.Read(ref _ringUsers[other]) == 0 && _shared.Own(other).TryPush(obj)) return true;
+        }
+        return false;
     }
 
     private void DisposeItem(T obj)
@@ -271,21 +314,31 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
             {
                 ObjectPoolLocal ended = _locals[i];
                 if (ended.Thread is not { IsAlive: false }) continue;
-                if (ended.Private is T p && !_shared.TryPush(p)) DisposeItem(p);
+                if (ended.Private is T p && !_shared.TryPushAny(p, ended.Ring)) DisposeItem(p);
                 ended.Private = null;
                 for (int k = 0; k < ended.Count; k++)
                 {
-                    if (ended.Stack[k] is T s && !_shared.TryPush(s)) DisposeItem(s);
+                    if (ended.Stack[k] is T s && !_shared.TryPushAny(s, ended.Ring)) DisposeItem(s);
                     ended.Stack[k] = null;
                 }
                 ended.Count = 0;
                 _locals.RemoveAt(i);
+                CountRingUser(ended.Ring, -1);
             }
+            // The ring with the fewest live locals, so threads spread over the rings.
+            int best = 0;
+            for (int r = 1; r < _ringUsers.Length; r++)
+                if (_ringUsers[r] < _ringUsers[best]) best = r;
+            l.Ring = best;
+            CountRingUser(best, +1);
             _locals.Add(l);
         }
         PoolLocals.Install(_slot, l);
         return l;
     }
+
+    /// <summary>A local of ring <paramref name="ring"/> was made (+1) or dropped (-1). Under _localsLock; returns read the counts without it.</summary>
+    private void CountRingUser(int ring, int delta) => Volatile.Write(ref _ringUsers[ring], _ringUsers[ring] + delta);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Enter(ObjectPoolLocal l)

@@ -89,6 +89,9 @@ internal sealed class ObjectPoolLocal
     /// <summary>As <see cref="PoolLocal.Active"/>.</summary>
     [FieldOffset(100)]
     public int Active;
+    /// <summary>The shard of the pool's shared rings this thread returns to and gets from first (SharedRings).</summary>
+    [FieldOffset(104)]
+    public int Ring;
     /// <summary>Pads the object past the hot fields' cache line.</summary>
     [FieldOffset(184)]
     private long _padding;

@@ -155,6 +155,71 @@ public class ObjectPoolContractTests
         pool.Dispose();
     }
 
+    /// <summary>Runs <paramref name="body"/> on a new thread and waits for it.</summary>
+    private static void OnThread(Action body)
+    {
+        Exception? failure = null;
+        var t = new Thread(() => { try { body(); } catch (Exception e) { failure = e; } });
+        t.Start();
+        t.Join();
+        if (failure != null) throw new Xunit.Sdk.XunitException($"on the other thread: {failure}");
+    }
+
+    [Fact]
+    public void Arena_pool_one_thread_alone_fills_every_ring_and_gets_it_all_back()
+    {
+        var policy = new DisposablePolicy();
+        using var pool = new ArenaObjectPool<Disposable>(policy, 64, checkedMode: false, shards: 4);
+        Assert.Equal(4, pool.Shards);
+        Assert.Equal(64, pool.MaximumRetained);
+        int kept = 64 + 1 + ArenaObjectPool<Disposable>.LocalStackSize;
+        var items = Enumerable.Range(0, kept).Select(_ => pool.Get()).ToList();
+        foreach (Disposable d in items) pool.Return(d);
+        Assert.Equal([16, 16, 16, 16], pool.RingCounts());
+        Assert.All(items, d => Assert.Equal(0, d.Disposals));
+        var again = Enumerable.Range(0, kept).Select(_ => pool.Get()).ToList();
+        Assert.Equal(kept, policy.Created);
+        Assert.Equal(items.ToHashSet(ReferenceEqualityComparer.Instance), again.ToHashSet(ReferenceEqualityComparer.Instance));
+    }
+
+    [Fact]
+    public void Arena_pool_threads_keep_off_each_others_rings_and_take_from_them_when_their_own_is_empty()
+    {
+        var policy = new DisposablePolicy();
+        using var pool = new ArenaObjectPool<Disposable>(policy, 16, checkedMode: false, shards: 2);
+        // Another thread takes a local first: ring 0. This thread's local gets ring 1.
+        using var done = new ManualResetEventSlim();
+        using var other = new ManualResetEventSlim();
+        var holder = new Thread(() => { pool.Return(pool.Get()); other.Set(); done.Wait(); });
+        holder.Start();
+        other.Wait();
+        try
+        {
+            int local = 1 + ArenaObjectPool<Disposable>.LocalStackSize;
+            var items = Enumerable.Range(0, local + 8 + 5).Select(_ => pool.Get()).ToList();
+            foreach (Disposable d in items) pool.Return(d);
+            // Its own ring took 8; ring 0 belongs to the other thread, so the last 5 were dropped.
+            Assert.Equal([0, 8], pool.RingCounts());
+            Assert.Equal(5, items.Count(d => d.Disposals == 1));
+
+            // A third thread gets ring 0 (each ring has one user; the first wins). Its ring is
+            // empty, so it takes this thread's 8 from ring 1 before creating any.
+            int created = policy.Created;
+            OnThread(() =>
+            {
+                var got = Enumerable.Range(0, 8).Select(_ => pool.Get()).ToList();
+                Assert.Equal(created, policy.Created);
+                Assert.All(got, d => Assert.Equal(0, d.Disposals));
+            });
+            Assert.Equal([0, 0], pool.RingCounts());
+        }
+        finally
+        {
+            done.Set();
+            holder.Join();
+        }
+    }
+
     [Fact]
     public void Arena_pool_on_many_threads_hands_each_object_to_one_holder_at_a_time()
     {
