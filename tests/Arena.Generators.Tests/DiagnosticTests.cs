@@ -92,6 +92,33 @@ public class DiagnosticTests
         ("ARENA007", DiagnosticSeverity.Warning, "This write to the pointer field 'next' bypasses the write barrier; assign the property 'Next' instead"));
 
     [Fact]
+    public void ARENA007_deconstruction_out_arguments_and_addresses_write_too_and_readonly_references_do_not() => Expect(
+        """
+        [ArenaType] public unsafe partial struct N
+        {
+            private Ptr<N> next;
+            public static void Writes(ref N a, Ptr<N> p)
+            {
+                ([|a.next|], var i) = (p, 1);
+                Make(out [|a.next|]);
+                Ptr<N>* raw = &[|a.next|];
+            }
+            public static Ptr<N> Reads(ref N a)
+            {
+                ref readonly Ptr<N> view = ref a.next;
+                Look(in a.next);
+                Look(a.next);
+                return view;
+            }
+            private static void Make(out Ptr<N> p) => p = default;
+            private static void Look(in Ptr<N> p) { }
+        }
+        """,
+        ("ARENA007", DiagnosticSeverity.Warning, "This write to the pointer field 'next' bypasses the write barrier; assign the property 'Next' instead"),
+        ("ARENA007", DiagnosticSeverity.Warning, "This write to the pointer field 'next' bypasses the write barrier; assign the property 'Next' instead"),
+        ("ARENA007", DiagnosticSeverity.Warning, "This write to the pointer field 'next' bypasses the write barrier; assign the property 'Next' instead"));
+
+    [Fact]
     public void ARENA008_pointer_to_a_type_with_pointers_that_is_not_an_arena_type() => Expect(
         """
         public struct Raw { public Ptr<Raw> P; }
