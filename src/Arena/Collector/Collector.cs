@@ -90,10 +90,10 @@ internal sealed unsafe class Collector
     private readonly Heap _heap;
     private readonly object _gate = new();
     private readonly bool _trace = Environment.GetEnvironmentVariable("ARENA_GCTRACE") == "1";
+    private readonly long _createdTimestamp = Stopwatch.GetTimestamp();
 
     /// <summary>Where ARENA_GCTRACE's lines go; null for the process's standard error (tests set it).</summary>
     internal TextWriter? TraceOutput { get; set; }
-    private readonly long _createdTimestamp = Stopwatch.GetTimestamp();
 
     // Safepoint protocol: the per-thread states are in the cache blocks (see below);
     // _running is written under _gate.

@@ -121,8 +121,9 @@ internal struct RingPositions
 /// A pool's shared overflow as one <see cref="SharedRing{TItem}"/> per shard (one per core,
 /// rounded up to a power of two, at most 16; the capacity is split between them). Each thread's
 /// local spills into its own shard's ring first, then into rings no other thread's local has
-/// (the pools track that), and refills from its own first, taking from another ring only when its own is empty, as Go's
-/// sync.Pool pushes to its own P's chain and steals from the others'. With one ring for all
+/// (the pools count each ring's locals), and refills from its own first, taking from another
+/// ring only when its own is empty, as Go's sync.Pool pushes to its own P's chain and steals
+/// from the others'. With one ring for all
 /// threads, every spill and refill of a many-core machine queued on that ring's head and tail.
 /// </summary>
 internal sealed class SharedRings<TItem>
