@@ -56,8 +56,8 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
     /// <summary>Index into each thread's array of locals; -1 in checked mode (every operation takes the slow path).</summary>
     private readonly int _slot;
     private readonly SharedRings<T> _shared;
-    /// <summary>Live locals per ring: a new local takes the ring with fewest; a return passes over rings others use. Changed under _localsLock.</summary>
-    private readonly int[] _ringUsers;
+    /// <summary>Live locals per ring: returns keep off the rings others use.</summary>
+    private readonly RingUsers _ringUsers;
 
     /// <summary>0: locals in use; 1: disposed, locals drained (see ArenaPool{T}.cs, the freeze handshake).</summary>
     private int _frozen;
@@ -104,7 +104,7 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
             : ReturnMode.Keep;
         _disposable = typeof(IDisposable).IsAssignableFrom(typeof(T));
         _shared = new SharedRings<T>(Math.Max(2, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)maximumRetained)), shards);
-        _ringUsers = new int[_shared.Shards];
+        _ringUsers = new RingUsers(_shared.Shards);
         Checked = checkedMode ?? Environment.GetEnvironmentVariable("ARENA_CHECKED") == "1";
         _slot = Checked ? -1 : PoolLocals.AllocateSlot();
     }
@@ -291,7 +291,7 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
         for (int r = 1; r < _shared.Shards; r++)
         {
             int other = (ring + r) & (_shared.Shards - 1);
-            if (Volatile.Read(ref _ringUsers[other]) == 0 && _shared.Own(other).TryPush(obj)) return true;
+            if (!_ringUsers.Used(other) && _shared.Own(other).TryPush(obj)) return true;
         }
         return false;
     }
@@ -323,22 +323,14 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
                 }
                 ended.Count = 0;
                 _locals.RemoveAt(i);
-                CountRingUser(ended.Ring, -1);
+                _ringUsers.Leave(ended.Ring);
             }
-            // The ring with the fewest live locals, so threads spread over the rings.
-            int best = 0;
-            for (int r = 1; r < _ringUsers.Length; r++)
-                if (_ringUsers[r] < _ringUsers[best]) best = r;
-            l.Ring = best;
-            CountRingUser(best, +1);
+            l.Ring = _ringUsers.Join();                    // the fewest live locals: threads spread over the rings
             _locals.Add(l);
         }
         PoolLocals.Install(_slot, l);
         return l;
     }
-
-    /// <summary>A local of ring <paramref name="ring"/> was made (+1) or dropped (-1). Under _localsLock; returns read the counts without it.</summary>
-    private void CountRingUser(int ring, int delta) => Volatile.Write(ref _ringUsers[ring], _ringUsers[ring] + delta);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Enter(ObjectPoolLocal l)

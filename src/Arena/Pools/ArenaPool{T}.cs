@@ -146,12 +146,8 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
 
     private SharedRings<nint> _shared;
     private SharedRings<nint> _victim;
-    /// <summary>
-    /// Live locals per ring (their <c>Ring</c>); written under _localsLock, read by spills. A
-    /// spill goes into rings that no other thread's local has, besides its own, so that threads
-    /// as many as the rings each keep to their own, and one thread alone may use them all.
-    /// </summary>
-    private readonly int[] _ringUsers;
+    /// <summary>Live locals per ring: spills keep off the rings others use.</summary>
+    private readonly RingUsers _ringUsers;
 
     private readonly Lock _trimLock = new();               // one trim or disposal at a time
     private readonly Lock _localsLock = new();             // guards _locals
@@ -196,7 +192,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
         int ring = Math.Max(2, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity));
         _shared = new SharedRings<nint>(ring, Caches.Central.DefaultShards);
         _victim = new SharedRings<nint>(ring, Caches.Central.DefaultShards);
-        _ringUsers = new int[_shared.Shards];
+        _ringUsers = new RingUsers(_shared.Shards);
         _checked = heap.Checked;
         _slot = _checked ? -1 : PoolLocals.AllocateSlot();
         _rented = _checked ? [] : null;
@@ -527,7 +523,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
         for (int r = 0; r < rings.Shards && i < batch; r++)
         {
             // Its own ring first, then those no other thread's local has.
-            if (r > 0 && Volatile.Read(ref _ringUsers[(l.Ring + r) & (rings.Shards - 1)]) > 0) continue;
+            if (r > 0 && _ringUsers.Used((l.Ring + r) & (rings.Shards - 1))) continue;
             SharedRing<nint> ring = rings.Own(l.Ring + r);
             while (i < batch && ring.TryPush(stack[i])) i++;
         }
@@ -560,14 +556,9 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
                     ended.Private = 0;
                     ended.Count = 0;
                     _locals.RemoveAt(i);
-                    CountRingUser(ended.Ring, -1);
+                    _ringUsers.Leave(ended.Ring);
                 }
-                // The ring with the fewest live locals, so threads spread over the rings.
-                int best = 0;
-                for (int r = 1; r < _ringUsers.Length; r++)
-                    if (_ringUsers[r] < _ringUsers[best]) best = r;
-                l.Ring = best;
-                CountRingUser(best, +1);
+                l.Ring = _ringUsers.Join();                // the fewest live locals: threads spread over the rings
                 _locals.Add(l);
             }
         }
@@ -575,8 +566,6 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
         return l;
     }
 
-    /// <summary>A local of ring <paramref name="ring"/> was made (+1) or dropped (-1). Under _localsLock; spills read the counts without it.</summary>
-    private void CountRingUser(int ring, int delta) => Volatile.Write(ref _ringUsers[ring], _ringUsers[ring] + delta);
 
     /// <summary>The calling thread's local of this pool, or null when it has none (for tests).</summary>
     internal PoolLocal? CurrentThreadLocal
@@ -631,7 +620,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
             {
                 lock (_localsLock)
                 {
-                    if (_locals.Remove(l)) CountRingUser(l.Ring, -1);
+                    if (_locals.Remove(l)) _ringUsers.Leave(l.Ring);
                 }
             }
         }

@@ -193,3 +193,32 @@ internal sealed class SharedRings<TItem>
         return false;
     }
 }
+
+/// <summary>
+/// Live locals per shared ring of a pool (their <c>Ring</c>). A new local takes the ring with
+/// the fewest; a spill passes over rings another thread's local has, besides its own, so that
+/// threads as many as the rings each keep to their own, and one thread alone may use them all.
+/// Changed under the pool's locals lock; spills read it without.
+/// </summary>
+internal sealed class RingUsers(int rings)
+{
+    private readonly int[] _counts = new int[rings];
+
+    /// <summary>The ring with the fewest live locals, counted for a new one.</summary>
+    public int Join()
+    {
+        int best = 0;
+        for (int r = 1; r < _counts.Length; r++)
+            if (_counts[r] < _counts[best]) best = r;
+        Count(best, +1);
+        return best;
+    }
+
+    /// <summary>A local of <paramref name="ring"/> is dropped (its thread ended).</summary>
+    public void Leave(int ring) => Count(ring, -1);
+
+    /// <summary>Whether some local has <paramref name="ring"/>.</summary>
+    public bool Used(int ring) => Volatile.Read(ref _counts[ring]) > 0;
+
+    private void Count(int ring, int delta) => Volatile.Write(ref _counts[ring], _counts[ring] + delta);
+}

@@ -155,16 +155,6 @@ public class ObjectPoolContractTests
         pool.Dispose();
     }
 
-    /// <summary>Runs <paramref name="body"/> on a new thread and waits for it.</summary>
-    private static void OnThread(Action body)
-    {
-        Exception? failure = null;
-        var t = new Thread(() => { try { body(); } catch (Exception e) { failure = e; } });
-        t.Start();
-        t.Join();
-        if (failure != null) throw new Xunit.Sdk.XunitException($"on the other thread: {failure}");
-    }
-
     [Fact]
     public void Arena_pool_one_thread_alone_fills_every_ring_and_gets_it_all_back()
     {
@@ -205,7 +195,7 @@ public class ObjectPoolContractTests
             // A third thread gets ring 0 (each ring has one user; the first wins). Its ring is
             // empty, so it takes this thread's 8 from ring 1 before creating any.
             int created = policy.Created;
-            OnThread(() =>
+            OtherThread.Run(() =>
             {
                 var got = Enumerable.Range(0, 8).Select(_ => pool.Get()).ToList();
                 Assert.Equal(created, policy.Created);

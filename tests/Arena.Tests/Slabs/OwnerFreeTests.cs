@@ -19,22 +19,13 @@ public unsafe class OwnerFreeTests
     /// <summary>Objects per 8 KiB slab of the 32-byte class.</summary>
     private static readonly int PerSlab = 8192 / 32;
 
-    private static void OnAnotherThread(Action action)
-    {
-        Exception? failure = null;
-        var t = new Thread(() => { try { action(); } catch (Exception e) { failure = e; } });
-        t.Start();
-        t.Join();
-        if (failure != null) throw new Xunit.Sdk.XunitException($"on the other thread: {failure}");
-    }
-
     [Fact]
     public void Another_thread_frees_objects_the_owner_handed_out_and_has_not_folded()
     {
         using var heap = new Heap();
         var ptrs = new Ptr<S32>[100];
         for (int i = 0; i < ptrs.Length; i++) ptrs[i] = heap.Alloc<S32>();       // fast path: no alloc bits yet
-        OnAnotherThread(() =>
+        OtherThread.Run(() =>
         {
             foreach (Ptr<S32> p in ptrs) heap.Free(p);                            // must not read as double frees
         });
@@ -55,7 +46,7 @@ public unsafe class OwnerFreeTests
         keep.Value.A = 42;
         heap.Free(p);                                                              // in OwnerFrees, not folded
         Exception? second = null;
-        OnAnotherThread(() =>
+        OtherThread.Run(() =>
         {
             try { heap.Free(p); } catch (Exception e) { second = e; }
         });
