@@ -145,6 +145,38 @@ public unsafe class BadInputTests
     }
 
     [Fact]
+    public void Memory_the_system_refuses_throws_at_every_entry_point_and_the_heap_stays_usable()
+    {
+        using var heap = new Heap();
+        // A fresh heap: its first small object needs a slab, and so a chunk.
+        heap.Pages.FailReserveStep = 1;
+        Assert.Throws<ArenaOutOfMemoryException>(() => heap.Alloc<S32>());
+        AssertStillUsable(heap, 0);
+        // A huge object: a chunk of its own.
+        heap.Pages.FailReserveStep = 2;
+        Assert.Throws<ArenaOutOfMemoryException>(() => heap.Alloc(8 << 20));
+        AssertStillUsable(heap, 0);
+        using (Scope scope = heap.Scope())
+        {
+            Ptr<S32> before = scope.New<S32>();
+            before.Value.A = 7;
+            heap.Pages.FailReserveStep = 3;
+            Assert.Throws<ArenaOutOfMemoryException>(() => scope.NewArray<byte>(8 << 20));   // a huge run for the scope
+            heap.Pages.FailReserveStep = 4;
+            Assert.Throws<ArenaOutOfMemoryException>(() => heap.NewArray<Arena.Tests.Collector.GcNode>(300_000));   // a huge collected array
+            Assert.Equal(7, before.Value.A);
+            Assert.True(scope.IsOpen);
+            Span<byte> after = scope.NewSpan<byte>(8 << 20);
+            after.Fill(1);
+            heap.Collect();
+        }
+        HeapStats s = heap.GetStats();
+        Assert.Equal(0, s.StackInuse);
+        AssertStillUsable(heap, 0);
+        heap.AssertValid();
+    }
+
+    [Fact]
     public void Options_out_of_range_are_rejected()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new Heap(new HeapOptions { MaxBytes = -1 }));

@@ -88,6 +88,19 @@ internal sealed unsafe class PageHeap
     public long SysBytes => Volatile.Read(ref _sysBytes);
     public long ReleasedBytes => Volatile.Read(ref _releasedBytes);
 
+    /// <summary>Slab descriptors handed out and not yet given back.</summary>
+    public int DescriptorsInUse
+    {
+        get { lock (_lock) return _slabs.InUse; }
+    }
+
+    /// <summary>
+    /// Tests: the next new chunk's native allocation number <c>FailReserveStep</c> fails as if
+    /// the operating system refused it (1: its memory, 2: its header, 3: its pointer bits,
+    /// 4: its cards); then it is reset to 0, none.
+    /// </summary>
+    internal int FailReserveStep;
+
     /// <summary>The chunk holding <paramref name="address"/> if it belongs to this heap, else null.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Chunk* Owning(nuint address)
@@ -113,17 +126,22 @@ internal sealed unsafe class PageHeap
             Slab* s = _slabs.Rent();
             Chunk* chunk;
             int first;
-            if (huge)
+            try
             {
-                chunk = ReserveChunk(RoundUpToChunk((nuint)pages * PageSize));
-                first = 0;
-                chunk->Single = s;
+                if (huge)
+                {
+                    chunk = ReserveChunk(RoundUpToChunk((nuint)pages * PageSize));
+                    first = 0;
+                }
+                else first = FindRun(pages, out chunk);
             }
-            else
+            catch (ArenaOutOfMemoryException)
             {
-                first = FindRun(pages, out chunk);
-                for (int i = 0; i < pages; i++) chunk->PageMap[first + i] = (nint)s;
+                _slabs.Return(s);                          // a refused chunk changes nothing
+                throw;
             }
+            if (huge) chunk->Single = s;
+            else for (int i = 0; i < pages; i++) chunk->PageMap[first + i] = (nint)s;
             s->Base = chunk->Base + ((nuint)first << PageShift);
             s->Pages = pages;
             s->Chunk = chunk;
@@ -279,20 +297,33 @@ internal sealed unsafe class PageHeap
         return first;
     }
 
+    /// <summary>
+    /// A new chunk of <paramref name="size"/> bytes, registered. When the operating system
+    /// refuses any of its four allocations, the others are given back and nothing changes.
+    /// </summary>
     private Chunk* ReserveChunk(nuint size)
     {
-        void* mem;
-        try { mem = NativeMemory.AlignedAlloc(size, ChunkSize); }
-        catch (OutOfMemoryException)
+        void* mem = null;
+        Chunk* c = null;
+        ulong* bits = null;
+        try
         {
-            throw new ArenaOutOfMemoryException((long)size, _inuseBytes, _maxBytes);
+            mem = Native(1, size, aligned: true);
+            c = (Chunk*)Native(2, (nuint)sizeof(Chunk));
+            bits = (ulong*)Native(3, size / 8 / 8);
+            c->Cards = (byte*)Native(4, size >> CardShift);
+        }
+        catch (OutOfMemoryException e)
+        {
+            NativeMemory.Free(bits);
+            NativeMemory.Free(c);
+            if (mem != null) NativeMemory.AlignedFree(mem);
+            throw new ArenaOutOfMemoryException((long)size, _inuseBytes, _maxBytes, e);
         }
         if (_hugePages && HugePages.Advise(mem, size)) HugePageChunks++;
-        Chunk* c = (Chunk*)NativeMemory.AllocZeroed((nuint)sizeof(Chunk));
         c->Base = (nuint)mem;
         c->Size = size;
-        c->PtrBits = (ulong*)NativeMemory.AllocZeroed(size / 8 / 8);
-        c->Cards = (byte*)NativeMemory.AllocZeroed(size >> CardShift);
+        c->PtrBits = bits;
         c->HeapId = _heapId;
         c->FreePages = size == ChunkSize ? PagesPerChunk : 0;
         if (size == ChunkSize) _freeChunkBytes += (long)ChunkSize;
@@ -302,6 +333,17 @@ internal sealed unsafe class PageHeap
         _sysBytes += (long)size;
         AddressMap.Register(c);
         return c;
+    }
+
+    /// <summary>A new chunk's native allocation number <paramref name="step"/>: zeroed unless aligned (the chunk's memory).</summary>
+    private void* Native(int step, nuint bytes, bool aligned = false)
+    {
+        if (FailReserveStep == step)
+        {
+            FailReserveStep = 0;
+            throw new OutOfMemoryException();
+        }
+        return aligned ? NativeMemory.AlignedAlloc(bytes, ChunkSize) : NativeMemory.AllocZeroed(bytes);
     }
 
     private void ReleaseChunk(Chunk* c)

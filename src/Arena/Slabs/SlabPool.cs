@@ -18,11 +18,15 @@ internal unsafe struct SlabPool
     private int _blockCount;
     private int _blockCapacity;
 
+    /// <summary>Descriptors rented and not returned.</summary>
+    public int InUse { get; private set; }
+
     public Slab* Rent()
     {
         if (_free == null) Grow();
         Slab* s = _free;
         _free = s->Next;
+        InUse++;
         *s = default;
         s->InitBitmaps();
         return s;
@@ -34,6 +38,7 @@ internal unsafe struct SlabPool
         s->Owner = 0;
         s->Next = _free;
         _free = s;
+        InUse--;
     }
 
     public void DisposeAll()

@@ -96,6 +96,51 @@ public unsafe class PageHeapTests
         finally { ph.DisposeAll(); }
     }
 
+    /// <summary>
+    /// The operating system refuses one of a new chunk's native allocations (step 1: its
+    /// memory, 2: its header, 3: its pointer bits, 4: its cards): the request throws
+    /// ArenaOutOfMemoryException, and the page heap is left as it was, every descriptor
+    /// included, so the next request gets its chunk.
+    /// </summary>
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(3, false)]
+    [InlineData(4, false)]
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    [InlineData(3, true)]
+    [InlineData(4, true)]
+    public void A_chunk_the_system_refuses_throws_and_leaves_the_page_heap_as_it_was(int step, bool huge)
+    {
+        var ph = NewPageHeap();
+        try
+        {
+            Slab* full = ph.AllocSlab(PageHeap.PagesPerChunk, 0);      // a first chunk, all used: a small run needs a new one
+            long sys = ph.SysBytes, inuse = ph.InuseBytes;
+            int descriptors = ph.DescriptorsInUse;
+            int pages = huge ? PageHeap.PagesPerChunk + 1 : 2;
+            ph.FailReserveStep = step;
+            var e = Assert.Throws<ArenaOutOfMemoryException>(() => ph.AllocSlab(pages, 0));
+            Assert.Contains("operating system", e.Message);
+            Assert.Equal(huge ? 2 * (long)PageHeap.ChunkSize : (long)PageHeap.ChunkSize, e.RequestedBytes);
+            Assert.Equal(sys, ph.SysBytes);
+            Assert.Equal(inuse, ph.InuseBytes);
+            Assert.Equal(descriptors, ph.DescriptorsInUse);
+            ph.AssertValid();
+
+            Slab* s = ph.AllocSlab(pages, 0);
+            Assert.Equal(descriptors + 1, ph.DescriptorsInUse);
+            Assert.True(ph.Owning(s->Base) != null);
+            ph.FreeSlab(s);
+            ph.FreeSlab(full);
+            Assert.Equal(0, ph.InuseBytes);
+            Assert.Equal(descriptors - 1, ph.DescriptorsInUse);
+            ph.AssertValid();
+        }
+        finally { ph.DisposeAll(); }
+    }
+
     [Fact]
     public void Address_map_finds_nothing_outside_chunks()
     {
