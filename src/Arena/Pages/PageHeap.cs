@@ -97,9 +97,13 @@ internal sealed unsafe class PageHeap
     /// <summary>
     /// Tests: the next new chunk's native allocation number <c>FailReserveStep</c> fails as if
     /// the operating system refused it (1: its memory, 2: its header, 3: its pointer bits,
-    /// 4: its cards); then it is reset to 0, none.
+    /// 4: its cards, 5: a table of the address map, refused once the chunk is entered there);
+    /// then it is reset to 0, none.
     /// </summary>
     internal int FailReserveStep;
+
+    /// <summary>Tests: the base of the chunk refused at step 5, to check that the map forgot it.</summary>
+    internal nuint RefusedChunkBase;
 
     /// <summary>The chunk holding <paramref name="address"/> if it belongs to this heap, else null.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -298,8 +302,10 @@ internal sealed unsafe class PageHeap
     }
 
     /// <summary>
-    /// A new chunk of <paramref name="size"/> bytes, registered. When the operating system
-    /// refuses any of its four allocations, the others are given back and nothing changes.
+    /// A new chunk of <paramref name="size"/> bytes, entered in the address map and this heap's
+    /// list. When the operating system refuses any of its allocations (the chunk's memory, its
+    /// header, pointer bits and cards, a table of the address map), what was taken is given
+    /// back, the map's entries are cleared, and nothing else has changed.
     /// </summary>
     private Chunk* ReserveChunk(nuint size)
     {
@@ -312,26 +318,34 @@ internal sealed unsafe class PageHeap
             c = (Chunk*)Native(2, (nuint)sizeof(Chunk));
             bits = (ulong*)Native(3, size / 8 / 8);
             c->Cards = (byte*)Native(4, size >> CardShift);
+            c->Base = (nuint)mem;
+            c->Size = size;
+            c->PtrBits = bits;
+            c->HeapId = _heapId;
+            AddressMap.Register(c);                        // may take a table of the map
+            if (FailReserveStep == 5)
+            {
+                FailReserveStep = 0;
+                RefusedChunkBase = c->Base;
+                throw new OutOfMemoryException();
+            }
         }
         catch (OutOfMemoryException e)
         {
+            if (c != null && c->Size != 0) AddressMap.Unregister(c);
+            if (c != null) NativeMemory.Free(c->Cards);
             NativeMemory.Free(bits);
             NativeMemory.Free(c);
             if (mem != null) NativeMemory.AlignedFree(mem);
             throw new ArenaOutOfMemoryException((long)size, _inuseBytes, _maxBytes, e);
         }
         if (_hugePages && HugePages.Advise(mem, size)) HugePageChunks++;
-        c->Base = (nuint)mem;
-        c->Size = size;
-        c->PtrBits = bits;
-        c->HeapId = _heapId;
         c->FreePages = size == ChunkSize ? PagesPerChunk : 0;
         if (size == ChunkSize) _freeChunkBytes += (long)ChunkSize;
         c->Next = _chunks;
         if (_chunks != null) _chunks->Prev = c;
         _chunks = c;
         _sysBytes += (long)size;
-        AddressMap.Register(c);
         return c;
     }
 

@@ -98,19 +98,22 @@ public unsafe class PageHeapTests
 
     /// <summary>
     /// The operating system refuses one of a new chunk's native allocations (step 1: its
-    /// memory, 2: its header, 3: its pointer bits, 4: its cards): the request throws
-    /// ArenaOutOfMemoryException, and the page heap is left as it was, every descriptor
-    /// included, so the next request gets its chunk.
+    /// memory, 2: its header, 3: its pointer bits, 4: its cards, 5: a table of the address map,
+    /// once the chunk is entered there): the request throws ArenaOutOfMemoryException, and the
+    /// page heap is left as it was, every descriptor and map entry included, so the next
+    /// request gets its chunk.
     /// </summary>
     [Theory]
     [InlineData(1, false)]
     [InlineData(2, false)]
     [InlineData(3, false)]
     [InlineData(4, false)]
+    [InlineData(5, false)]
     [InlineData(1, true)]
     [InlineData(2, true)]
     [InlineData(3, true)]
     [InlineData(4, true)]
+    [InlineData(5, true)]
     public void A_chunk_the_system_refuses_throws_and_leaves_the_page_heap_as_it_was(int step, bool huge)
     {
         var ph = NewPageHeap();
@@ -127,6 +130,11 @@ public unsafe class PageHeapTests
             Assert.Equal(sys, ph.SysBytes);
             Assert.Equal(inuse, ph.InuseBytes);
             Assert.Equal(descriptors, ph.DescriptorsInUse);
+            if (step == 5)
+            {
+                Assert.NotEqual(0u, (uint)(ph.RefusedChunkBase >> PageHeap.ChunkShift));
+                Assert.True(AddressMap.Lookup(ph.RefusedChunkBase) == null, "the refused chunk is still in the address map");
+            }
             ph.AssertValid();
 
             Slab* s = ph.AllocSlab(pages, 0);
