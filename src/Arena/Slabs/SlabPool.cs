@@ -50,12 +50,14 @@ internal unsafe struct SlabPool
 
     private void Grow()
     {
-        Slab* block = Slab.AllocDescriptors(BlockSlabs);
+        // Room in the list of blocks first: a refusal of either allocation then loses nothing.
         if (_blockCount == _blockCapacity)
         {
-            _blockCapacity = Math.Max(8, _blockCapacity * 2);
-            _blocks = (nint*)NativeMemory.Realloc(_blocks, (nuint)(_blockCapacity * sizeof(nint)));
+            int capacity = Math.Max(8, _blockCapacity * 2);
+            _blocks = (nint*)NativeMemory.Realloc(_blocks, (nuint)(capacity * sizeof(nint)));
+            _blockCapacity = capacity;
         }
+        Slab* block = Slab.AllocDescriptors(BlockSlabs);
         _blocks[_blockCount++] = (nint)block;
         for (int i = BlockSlabs - 1; i >= 0; i--)
         {
