@@ -59,6 +59,33 @@ public unsafe class BadInputTests
     }
 
     [Fact]
+    public void Two_threads_freeing_one_large_object_at_once_free_it_once_and_one_is_told()
+    {
+        using var heap = new Heap();
+        void* keep = heap.Alloc(1 << 16);
+        using var start = new Barrier(2);
+        for (int round = 0; round < 200; round++)
+        {
+            nint p = (nint)heap.Alloc(1 << 16);
+            int freed = 0, refused = 0;
+            void Race()
+            {
+                start.SignalAndWait();
+                try { heap.Free((void*)p); Interlocked.Increment(ref freed); }
+                catch (ArgumentException) { Interlocked.Increment(ref refused); }   // double free, or no longer the heap's
+            }
+            var other = new Thread(Race);
+            other.Start();
+            Race();
+            other.Join();
+            Assert.Equal((1, 1), (freed, refused));
+        }
+        Assert.Equal(1L << 16, heap.GetStats().HeapInuse);
+        AssertStillUsable(heap, 1);
+        heap.Free(keep);
+    }
+
+    [Fact]
     public void Foreign_pointers_are_rejected()
     {
         using var heap = new Heap();
