@@ -290,7 +290,8 @@ public unsafe class ScopeTests
     {
         using var heap = new Heap(new HeapOptions { Checked = true });
         Assert.True(heap.Checked);
-        byte* p, q;
+        byte* p, q, large;
+        const int LargeBytes = 300_000;                          // past 256 KiB: pages of its own
         using (var outer = heap.Scope())
         {
             using (var scope = heap.Scope())
@@ -300,10 +301,15 @@ public unsafe class ScopeTests
                 for (int i = 0; i < 2000; i++) scope.New<S16>().Value.A = 0x1111;  // into a second chunk
                 q = (byte*)scope.New<S16>().Pointer;
                 q[0] = 0x22;
+                large = (byte*)scope.NewArray<byte>(LargeBytes).Pointer;
+                new Span<byte>(large, LargeBytes).Fill(0x33);
             }
             // the frame's first chunk stays with its frame, later ones sit in the cache: both still mapped
             for (int i = 0; i < 100; i++) Assert.Equal(ScopeStack.Poison, p[i]);
             for (int i = 0; i < 16; i++) Assert.Equal(ScopeStack.Poison, q[i]);
+            // the large run went back to the page heap, poisoned first; its chunk stays mapped
+            // (the heap keeps free chunks up to RetainedBytes)
+            Assert.Equal(-1, new Span<byte>(large, LargeBytes).IndexOfAnyExcept(ScopeStack.Poison));
         }
     }
 
