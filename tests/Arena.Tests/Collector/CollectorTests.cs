@@ -518,6 +518,24 @@ public unsafe class CheckedStoreTests
             Assert.Equal(live, holder.Value.Left);
             holder.Value.Left = Ptr<GcNode>.Null;
         }
+        // Memory no checked heap owns is not checked: native memory, and another heap's object.
+        GcNode* native = (GcNode*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)sizeof(GcNode));
+        using var unchecked_ = new Heap(new HeapOptions { Checked = false });
+        Ptr<GcNode> other = unchecked_.Alloc<GcNode>();
+        try
+        {
+            holder.Value.Left = new Ptr<GcNode>(native);
+            holder.Value.Right = other;
+            Assert.Equal((nint)native, holder.Value.Left.Address);
+            Assert.Equal(other, holder.Value.Right);
+        }
+        finally
+        {
+            holder.Value.Left = Ptr<GcNode>.Null;
+            holder.Value.Right = Ptr<GcNode>.Null;
+            System.Runtime.InteropServices.NativeMemory.Free(native);
+            unchecked_.Free(other);
+        }
         heap.Free(holder);
     }
 
