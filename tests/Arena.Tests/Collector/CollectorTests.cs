@@ -539,10 +539,11 @@ public unsafe class CheckedStoreTests
         heap.Free(holder);
     }
 
+    [Trait("Mode", "Unchecked")]
     [Fact]
     public void Without_checked_mode_stores_take_the_fast_path()
     {
-        using var heap = new Heap();
+        using Heap heap = Pools.PoolTestHeaps.Unchecked("unchecked stores, which ARENA_CHECKED=1 turns off");
         Ptr<GcNode> target;
         using (Scope s = heap.Scope()) target = s.New<GcNode>();
         Ptr<GcNode> holder = heap.Alloc<GcNode>();

@@ -88,6 +88,7 @@ public class ArenaPoolCheckedTests
         Assert.Equal(0, pool.RentedCount);
     }
 
+    [Trait("Mode", "Unchecked")]
     [Fact]
     public void Outside_checked_mode_nothing_is_tracked_or_reported()
     {

@@ -123,6 +123,7 @@ public unsafe class ArenaPoolStressTests(ITestOutputHelper output)
         heap.AssertValid();
     }
 
+    [Trait("Mode", "Unchecked")]
     [Fact]
     public void Trim_drains_the_caches_of_idle_threads_and_of_ended_threads()
     {
@@ -149,6 +150,7 @@ public unsafe class ArenaPoolStressTests(ITestOutputHelper output)
         idle.Join();
     }
 
+    [Trait("Mode", "Unchecked")]
     [Fact]
     public void Trim_skips_a_cache_whose_thread_is_mid_operation_and_drains_it_next_time()
     {
@@ -167,6 +169,7 @@ public unsafe class ArenaPoolStressTests(ITestOutputHelper output)
         Assert.Equal(0, heap.GetStats().HeapObjects);
     }
 
+    [Trait("Mode", "Unchecked")]
     [Fact]
     public void Dispose_waits_for_an_operation_in_progress_before_draining_its_cache()
     {

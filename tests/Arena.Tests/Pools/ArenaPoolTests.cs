@@ -41,6 +41,7 @@ public unsafe class ArenaPoolTests
         Assert.Equal(1, heap.GetStats().HeapObjects);
     }
 
+    [Trait("Mode", "Unchecked")]
     [Fact]
     public void Objects_another_thread_spills_while_this_one_found_the_rings_empty_are_taken_within_a_bounded_number_of_rents()
     {
@@ -73,6 +74,7 @@ public unsafe class ArenaPoolTests
         foreach (Ptr<Item> p in mine) pool.Return(p);
     }
 
+    [Trait("Mode", "Unchecked")]
     [Fact]
     public void A_thread_spills_into_its_own_ring_and_those_no_other_thread_uses_but_not_into_another_threads()
     {
@@ -190,6 +192,7 @@ public unsafe class ArenaPoolTests
         Assert.Equal(0, heap.GetStats().HeapObjects);
     }
 
+    [Trait("Mode", "Unchecked")]
     [Fact]
     public void A_larger_local_capacity_keeps_more_on_the_thread_and_trims_the_same()
     {

@@ -1,6 +1,6 @@
 namespace Arena.Tests.Pools;
 
-/// <summary>Heaps for pool tests.</summary>
+/// <summary>Heaps for tests of unchecked mode (the pools' caches, unchecked scopes and stores).</summary>
 internal static class PoolTestHeaps
 {
     /// <summary>
