@@ -102,8 +102,8 @@ internal sealed unsafe class PageHeap
     /// </summary>
     internal int FailReserveStep;
 
-    /// <summary>Tests: the base of the chunk refused at step 5, to check that the map forgot it.</summary>
-    internal nuint RefusedChunkBase;
+    /// <summary>Tests: the base of the last chunk entered in the address map, so that a test refusing step 5 can check that the map forgot it.</summary>
+    internal nuint LastChunkBase;
 
     /// <summary>The chunk holding <paramref name="address"/> if it belongs to this heap, else null.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -323,12 +323,8 @@ internal sealed unsafe class PageHeap
             c->PtrBits = bits;
             c->HeapId = _heapId;
             AddressMap.Register(c);                        // may take a table of the map
-            if (FailReserveStep == 5)
-            {
-                FailReserveStep = 0;
-                RefusedChunkBase = c->Base;
-                throw new OutOfMemoryException();
-            }
+            LastChunkBase = c->Base;
+            Refuse(5);
         }
         catch (OutOfMemoryException e)
         {
@@ -352,12 +348,16 @@ internal sealed unsafe class PageHeap
     /// <summary>A new chunk's native allocation number <paramref name="step"/>: zeroed unless aligned (the chunk's memory).</summary>
     private void* Native(int step, nuint bytes, bool aligned = false)
     {
-        if (FailReserveStep == step)
-        {
-            FailReserveStep = 0;
-            throw new OutOfMemoryException();
-        }
+        Refuse(step);
         return aligned ? NativeMemory.AlignedAlloc(bytes, ChunkSize) : NativeMemory.AllocZeroed(bytes);
+    }
+
+    /// <summary>Throws as a refusal by the operating system when <see cref="FailReserveStep"/> names <paramref name="step"/> (tests), once.</summary>
+    private void Refuse(int step)
+    {
+        if (FailReserveStep != step) return;
+        FailReserveStep = 0;
+        throw new OutOfMemoryException();
     }
 
     private void ReleaseChunk(Chunk* c)

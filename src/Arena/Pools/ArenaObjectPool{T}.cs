@@ -277,23 +277,8 @@ public sealed class ArenaObjectPool<T> : ObjectPool<T>, IDisposable where T : cl
             Volatile.Write(ref l.Active, 0);
             if (kept) return;
         }
-        if (!PushToRings(obj, l.Ring)) DisposeItem(obj);
-    }
-
-    /// <summary>
-    /// Files <paramref name="obj"/> in ring <paramref name="ring"/>, else in the first ring
-    /// no other thread's cache has, as the struct pool's spill does: a thread alone can fill
-    /// every ring, and threads that each have a ring keep off the others'.
-    /// </summary>
-    private bool PushToRings(T obj, int ring)
-    {
-        if (_shared.Own(ring).TryPush(obj)) return true;
-        for (int r = 1; r < _shared.Shards; r++)
-        {
-            int other = (ring + r) & (_shared.Shards - 1);
-            if (!_ringUsers.Used(other) && _shared.Own(other).TryPush(obj)) return true;
-        }
-        return false;
+        // Its own ring, else one no other thread's cache has, as the struct pool's spill.
+        if (_shared.PushKeepingOff(new ReadOnlySpan<T>(in obj), l.Ring, _ringUsers) == 0) DisposeItem(obj);
     }
 
     private void DisposeItem(T obj)

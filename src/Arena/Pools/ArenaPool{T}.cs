@@ -516,17 +516,9 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
     /// </summary>
     private void SpillHalf(PoolLocal l)
     {
-        SharedRings<nint> rings = Volatile.Read(ref _shared);
         nint[] stack = l.Stack;
         int batch = _batch;
-        int i = 0;
-        for (int r = 0; r < rings.Shards && i < batch; r++)
-        {
-            // Its own ring first, then those no other thread's local has.
-            if (r > 0 && _ringUsers.Used((l.Ring + r) & (rings.Shards - 1))) continue;
-            SharedRing<nint> ring = rings.Own(l.Ring + r);
-            while (i < batch && ring.TryPush(stack[i])) i++;
-        }
+        int i = Volatile.Read(ref _shared).PushKeepingOff(stack.AsSpan(0, batch), l.Ring, _ringUsers);
         for (; i < batch; i++) FreeToHeap(stack[i]);     // every ring is full: none is tried again for each
         l.SkipRings = 0;
         Array.Copy(stack, batch, stack, 0, l.Count - batch);

@@ -184,6 +184,25 @@ internal sealed class SharedRings<TItem>
         return false;
     }
 
+    /// <summary>
+    /// Adds <paramref name="items"/> in order to shard <paramref name="shard"/>'s ring, then to
+    /// the rings no local has (<paramref name="users"/>) while they have room; returns how many
+    /// it added. So one thread alone may fill every ring, and threads as many as the rings each
+    /// keep to their own.
+    /// </summary>
+    public int PushKeepingOff(ReadOnlySpan<TItem> items, int shard, RingUsers users)
+    {
+        int i = 0;
+        for (int r = 0; r < _rings.Length && i < items.Length; r++)
+        {
+            int ring = (shard + r) & (_rings.Length - 1);
+            if (r > 0 && users.Used(ring)) continue;
+            SharedRing<TItem> own = _rings[ring];
+            while (i < items.Length && own.TryPush(items[i])) i++;
+        }
+        return i;
+    }
+
     /// <summary>Removes an item, from shard <paramref name="shard"/>'s ring first; false when all rings are empty.</summary>
     public bool TryPop(out TItem item, int shard = 0)
     {

@@ -132,8 +132,8 @@ public unsafe class PageHeapTests
             Assert.Equal(descriptors, ph.DescriptorsInUse);
             if (step == 5)
             {
-                Assert.NotEqual(0u, (uint)(ph.RefusedChunkBase >> PageHeap.ChunkShift));
-                Assert.True(AddressMap.Lookup(ph.RefusedChunkBase) == null, "the refused chunk is still in the address map");
+                Assert.NotEqual(0u, (uint)(ph.LastChunkBase >> PageHeap.ChunkShift));
+                Assert.True(AddressMap.Lookup(ph.LastChunkBase) == null, "the refused chunk is still in the address map");
             }
             ph.AssertValid();
 
