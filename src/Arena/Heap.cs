@@ -689,6 +689,8 @@ public sealed unsafe partial class Heap : IDisposable
             GCCPUFraction = gc.GCCPUFraction,
             PendingCollection = gc.PendingCollection,
             MutatorsNotParked = gc.MutatorsNotParked,
+            StopTotalNs = gc.StopTotalNs,
+            LastStopNs = gc.LastStopNs,
             HeapAlloc = heapAlloc,
             HeapSys = sys,
             HeapInuse = inuse,

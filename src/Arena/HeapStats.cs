@@ -61,6 +61,17 @@ public readonly record struct HeapStats
     /// <summary>While a collection is pending: mutator threads (open scopes) that have not yet reached a safepoint.</summary>
     public int MutatorsNotParked { get; init; }
     /// <summary>
+    /// Total time to stop of all collections, in nanoseconds: for each, from the moment the
+    /// first thread parked for it (or called <see cref="Heap.Collect"/>) until the last
+    /// mutator reached a safepoint. The threads that parked wait through it before the pause;
+    /// it is not part of <see cref="PauseTotalNs"/>. Long when a mutator passes safepoints
+    /// rarely. Go reports the same wait as the runtime/metrics histogram
+    /// /sched/pauses/stopping/gc:seconds.
+    /// </summary>
+    public long StopTotalNs { get; init; }
+    /// <summary>Time to stop of the latest collection, in nanoseconds (0 before the first); see <see cref="StopTotalNs"/>.</summary>
+    public long LastStopNs { get; init; }
+    /// <summary>
     /// Bytes of chunks and large runs attached to open scopes, all threads. Included in
     /// HeapInuse (Go counts stacks apart from the heap). Go: StackInuse.
     /// </summary>

@@ -114,6 +114,12 @@ internal sealed unsafe class Collector
     // Statistics.
     private long _numGC;
     private long _pauseTotalNs;
+    // When the first thread parked for the pending collection (a Stopwatch timestamp; 0 while
+    // none has), and each cycle's time from then until every mutator had parked: the wait
+    // before the pause (Go: /sched/pauses/stopping/gc:seconds). Written under _gate.
+    private long _stopBegin;
+    private long _stopTotalNs, _lastStopNs;
+    private readonly List<long> _allStops = [];
     private readonly long[] _pauses = new long[256];
     private readonly List<long> _allPauses = [];
     private long _lastGCUnixNs;
@@ -319,6 +325,7 @@ internal sealed unsafe class Collector
         {
             if (!_pending) return;
             long cycle = _numGC;
+            if (_stopBegin == 0) _stopBegin = Stopwatch.GetTimestamp();   // the first to wait for this cycle
             if (block != null) Volatile.Write(ref block->Mutator, Parked);
             try
             {
@@ -361,6 +368,8 @@ internal sealed unsafe class Collector
         try
         {
             long start = Stopwatch.GetTimestamp();
+            // 0 when the last mutator ran the cycle as it left its region, with no one parked.
+            long stopNs = _stopBegin == 0 ? 0 : (long)Stopwatch.GetElapsedTime(_stopBegin, start).TotalNanoseconds;
             long before = Volatile.Read(ref _heapLive) + Volatile.Read(ref _allocatedSince);
 
             _heap.ForEachCache(&FlushCollected);
@@ -402,6 +411,9 @@ internal sealed unsafe class Collector
             _pauses[_numGC % _pauses.Length] = pauseNs;
             _allPauses.Add(pauseNs);
             _pauseTotalNs += pauseNs;
+            _allStops.Add(stopNs);
+            _stopTotalNs += stopNs;
+            _lastStopNs = stopNs;
             _gcTicks += end - start;
             _lastGCUnixNs = DateTime.UtcNow.Ticks * 100 - DateTime.UnixEpoch.Ticks * 100;
             Interlocked.Increment(ref _numGC);
@@ -416,6 +428,7 @@ internal sealed unsafe class Collector
             // the real property: no cycle completes inside an open region.
             _running = false;
             _pending = false;
+            _stopBegin = 0;
             Monitor.PulseAll(_gate);
         }
     }
@@ -1401,6 +1414,15 @@ internal sealed unsafe class Collector
         lock (_gate) return [.. _allPauses];
     }
 
+    /// <summary>
+    /// Every collection's time to stop since the heap was created, in nanoseconds: from the
+    /// first thread's parking until the last mutator parked (for distributions in benchmarks).
+    /// </summary>
+    public long[] AllStopsNs()
+    {
+        lock (_gate) return [.. _allStops];
+    }
+
     public CollectorStats Snapshot()
     {
         bool pending = _pending;
@@ -1412,11 +1434,12 @@ internal sealed unsafe class Collector
             for (int i = 0; i < n; i++) pauses[i] = _pauses[(_numGC - n + i) % _pauses.Length];
             double elapsed = Math.Max(1, Stopwatch.GetTimestamp() - _createdTimestamp);
             return new CollectorStats(_numGC, _numMinorGC, _pauseTotalNs, n > 0 ? pauses[^1] : 0, pauses, _lastGCUnixNs,
-                _nextGC, _heapLive, _gcTicks / elapsed, pending, pending ? notParked : 0);
+                _nextGC, _heapLive, _gcTicks / elapsed, pending, pending ? notParked : 0, _stopTotalNs, _lastStopNs);
         }
     }
 }
 
 /// <summary>The collector's part of <see cref="HeapStats"/>.</summary>
 internal readonly record struct CollectorStats(long NumGC, long NumMinorGC, long PauseTotalNs, long LastPauseNs, long[] RecentPausesNs,
-    long LastGC, long NextGC, long HeapLive, double GCCPUFraction, bool PendingCollection, int MutatorsNotParked);
+    long LastGC, long NextGC, long HeapLive, double GCCPUFraction, bool PendingCollection, int MutatorsNotParked,
+    long StopTotalNs, long LastStopNs);

@@ -270,6 +270,46 @@ public unsafe class CollectorTests
         Assert.False(heap.GetStats().PendingCollection);
     }
 
+    /// <summary>
+    /// The time to stop runs from the first thread's parking until the last mutator reaches a
+    /// safepoint: here a second mutator that passes none for 300 ms. It is not in the pause.
+    /// </summary>
+    [Fact]
+    public void The_time_to_stop_runs_from_the_first_parked_thread_to_the_last_mutator_arriving()
+    {
+        using var heap = new Heap();
+        Assert.Equal((0L, 0L), (heap.GetStats().StopTotalNs, heap.GetStats().LastStopNs));
+        using (heap.Scope()) heap.Collect();     // a lone mutator waits for no one
+        long alone = heap.GetStats().LastStopNs;
+
+        using var busy = new ManualResetEventSlim();
+        var other = new Thread(() =>
+        {
+            using var scope = heap.Scope();
+            busy.Set();
+            Thread.Sleep(300);                   // inside its region, passing no safepoint
+            heap.Safepoint();
+        });
+        using (heap.Scope())
+        {
+            other.Start();
+            busy.Wait();
+            heap.Collect();                      // parks, then waits for the other thread
+        }
+        other.Join();
+
+        HeapStats stats = heap.GetStats();
+        Assert.Equal(2, stats.NumGC);
+        Assert.True(stats.LastStopNs >= 100_000_000, $"stopped in {stats.LastStopNs} ns, while the other mutator slept 300 ms");
+        Assert.True(stats.LastStopNs > 10 * alone, $"{stats.LastStopNs} ns waiting for a sleeper, {alone} ns alone");
+        Assert.Equal(alone + stats.LastStopNs, stats.StopTotalNs);
+        Assert.Equal([alone, stats.LastStopNs], heap.Collector.AllStopsNs());
+        Assert.True(stats.LastPauseNs < stats.LastStopNs, $"the pause ({stats.LastPauseNs} ns) of an empty heap holds the wait ({stats.LastStopNs} ns)");
+
+        using (heap.Scope()) heap.Collect();     // alone again: each cycle's wait starts afresh
+        Assert.True(heap.GetStats().LastStopNs < stats.LastStopNs / 10, $"{heap.GetStats().LastStopNs} ns alone after {stats.LastStopNs} ns");
+    }
+
     [Fact]
     public void Memory_limit_requests_collections_even_with_pacing_off()
     {
