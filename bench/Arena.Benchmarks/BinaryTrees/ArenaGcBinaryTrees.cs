@@ -26,6 +26,13 @@ public static unsafe class ArenaGcBinaryTrees
     /// <summary>Every pause of the last run, in nanoseconds.</summary>
     public static long[] LastPausesNs { get; private set; } = [];
 
+    /// <summary>Every collection's time to stop in the last run, in nanoseconds (<see cref="HeapStats.StopTotalNs"/>).</summary>
+    public static long[] LastStopsNs { get; private set; } = [];
+
+    /// <summary>The last run's pauses as a thread that parked first saw them: the time to stop, then the pause.</summary>
+    public static Compare.Pause[] LastPauses()
+        => [.. LastPausesNs.Zip(LastStopsNs, (pause, stop) => new Compare.Pause(stop + pause, stop))];
+
     /// <summary>Every core; one heap, collected with the default GCPercent of 100.</summary>
     public static string Run(int n) => Run(n, out _);
 
@@ -70,6 +77,7 @@ public static unsafe class ArenaGcBinaryTrees
         longLived.Dispose();
         stats = heap.GetStats();
         LastPausesNs = heap.Collector.AllPausesNs();
+        LastStopsNs = heap.Collector.AllStopsNs();
         return output;
     }
 }

@@ -180,12 +180,12 @@ public static class CompareRunner
         long start = Stopwatch.GetTimestamp();
         string output = v.Run(depth);
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        long[]? pauses = listener?.Pauses() ?? v.Pauses?.Invoke();
+        Pause[]? pauses = listener?.Pauses() ?? v.Pauses?.Invoke();
         Console.Out.Write(output);
         if (pauses is not null)
         {
             PauseSummary p = PauseSummary.Of(pauses);
-            Console.Out.WriteLine(FormattableString.Invariant($"#pauses {p.Count} {p.MaxMs:R} {p.P99Ms:R} {p.TotalMs:R}"));
+            Console.Out.WriteLine(FormattableString.Invariant($"#pauses {p.Count} {p.MaxMs:R} {p.P99Ms:R} {p.TotalMs:R} {p.StoppingMaxMs:R} {p.StoppingTotalMs:R}"));
         }
         Console.Out.WriteLine(FormattableString.Invariant($"#seconds {seconds:R}"));
         Console.Out.WriteLine(FormattableString.Invariant($"#peak-bytes {Process.GetCurrentProcess().PeakWorkingSet64}"));
@@ -216,7 +216,8 @@ public static class CompareRunner
             {
                 string[] f = line[8..].Split(' ');
                 pauses = new PauseSummary(int.Parse(f[0], CultureInfo.InvariantCulture), double.Parse(f[1], CultureInfo.InvariantCulture),
-                    double.Parse(f[2], CultureInfo.InvariantCulture), double.Parse(f[3], CultureInfo.InvariantCulture));
+                    double.Parse(f[2], CultureInfo.InvariantCulture), double.Parse(f[3], CultureInfo.InvariantCulture),
+                    double.Parse(f[4], CultureInfo.InvariantCulture), double.Parse(f[5], CultureInfo.InvariantCulture));
             }
             else if (line.Length > 0) output.Append(line).Append('\n');
         }

@@ -42,11 +42,14 @@ internal static class ResultsWriter
     {
         var withPauses = rows.Where(r => r.Pauses is { Count: > 0 }).ToList();
         if (withPauses.Count == 0) return;
-        sb.Append("\n### stop-the-world pauses (binary-trees)\n\n| variant | pauses | max | p99 | total |\n|---|---:|---:|---:|---:|\n");
+        sb.Append("\n### stop-the-world pauses (binary-trees)\n\n")
+          .Append("Each pause from the start of stopping (.NET: GCSuspendEEBegin; Arena: the first thread parked at a safepoint) ")
+          .Append("to the restart; the last two columns are the stopping alone, until every thread had stopped.\n\n")
+          .Append("| variant | pauses | max | p99 | total | stopping: max | stopping: total |\n|---|---:|---:|---:|---:|---:|---:|\n");
         foreach (var r in withPauses)
         {
             PauseSummary p = r.Pauses!.Value;
-            sb.Append(s_inv, $"| {r.Name} | {p.Count} | {p.MaxMs:F2} ms | {p.P99Ms:F2} ms | {p.TotalMs:F0} ms |\n");
+            sb.Append(s_inv, $"| {r.Name} | {p.Count} | {p.MaxMs:F2} ms | {p.P99Ms:F2} ms | {p.TotalMs:F0} ms | {p.StoppingMaxMs:F2} ms | {p.StoppingTotalMs:F0} ms |\n");
         }
     }
 
