@@ -88,7 +88,7 @@ public static class CompareRunner
         rows.AddRange(Collection(o.Smoke ? 10 : 18));
         Console.Error.WriteLine();
 
-        string machine = $"{RuntimeInformation.OSDescription.Trim()}, {RuntimeInformation.ProcessArchitecture}, {Environment.ProcessorCount} logical cores, .NET {Environment.Version}";
+        string machine = $"{RuntimeInformation.OSDescription.Trim()}, {RuntimeInformation.ProcessArchitecture}{CpuName()}, {Environment.ProcessorCount} logical cores, .NET {Environment.Version}";
         string markdown = ResultsWriter.Markdown(rows, machine, o);
         Console.WriteLine(markdown);
         Directory.CreateDirectory(o.OutputDirectory);
@@ -190,6 +190,25 @@ public static class CompareRunner
         Console.Out.WriteLine(FormattableString.Invariant($"#seconds {seconds:R}"));
         Console.Out.WriteLine(FormattableString.Invariant($"#peak-bytes {Process.GetCurrentProcess().PeakWorkingSet64}"));
         return 0;
+    }
+
+    /// <summary>
+    /// ", " and the processor's name where the OS tells it (Linux: /proc/cpuinfo; Windows:
+    /// PROCESSOR_IDENTIFIER), else empty: ratios move with the processor, so results name it.
+    /// </summary>
+    private static string CpuName()
+    {
+        string? name = null;
+        try
+        {
+            if (OperatingSystem.IsLinux() && File.Exists("/proc/cpuinfo"))
+                name = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1];
+            else if (OperatingSystem.IsWindows())
+                name = Environment.GetEnvironmentVariable("PROCESSOR_IDENTIFIER");
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return string.IsNullOrWhiteSpace(name) ? "" : ", " + name.Trim();
     }
 
     private static (string Output, double Seconds, long Peak, PauseSummary? Pauses) RunChild(BinaryTreesVariant v, int depth)
