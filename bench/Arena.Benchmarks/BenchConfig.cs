@@ -26,4 +26,5 @@ public static class Categories
     public const string WriteBarrier = "WriteBarrier";
     public const string Scopes = "Scopes";
     public const string BinaryTrees = "BinaryTrees";
+    public const string ColdStart = "ColdStart";
 }
