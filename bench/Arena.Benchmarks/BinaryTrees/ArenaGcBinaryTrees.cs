@@ -20,7 +20,8 @@ public static unsafe class ArenaGcBinaryTrees
         return n;
     }
 
-    private static int Check(Ptr<GcTreeNode> n)
+    /// <summary>The node count of the tree at <paramref name="n"/>.</summary>
+    internal static int Check(Ptr<GcTreeNode> n)
         => n.Value.Left.IsNull ? 1 : 1 + Check(n.Value.Left) + Check(n.Value.Right);
 
     /// <summary>Every pause of the last run, in nanoseconds.</summary>

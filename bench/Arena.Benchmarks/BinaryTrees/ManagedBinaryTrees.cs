@@ -17,6 +17,9 @@ public static class ManagedBinaryTrees
         public int Check() => _left == null ? 1 : 1 + _left.Check() + _right!.Check();
     }
 
+    /// <summary>Builds a tree of <paramref name="depth"/> and returns its node count.</summary>
+    internal static int CreateAndCheck(int depth) => TreeNode.Create(depth).Check();
+
     /// <summary>One thread. Returns the task's exact output text.</summary>
     public static string RunSingleThreaded(int maxDepth)
     {
