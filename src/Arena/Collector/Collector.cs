@@ -22,7 +22,8 @@
 //      Pending, visible in HeapStats with the mutators not yet parked.
 //   2. Stop: each mutator that reaches a safepoint while Pending parks. The thread that
 //      parks last (no mutator left Running) runs the cycle (a non-mutator calling Collect() waits
-//      for that moment and runs it itself). New mutators wait while a cycle runs.
+//      for that moment and runs it itself). New mutators wait while a cycle runs, and
+//      while one is stopping the world (a thread has parked for it).
 //      Entering and leaving the mutators take no lock and touch no shared cache line
 //      while nothing is pending: each thread writes its own state (EnterMutator).
 //   3. Flush: every thread cache hands its collected slabs back to the central lists,
@@ -234,15 +235,24 @@ internal sealed unsafe class Collector
     // writes Running, then (full fence) reads _running; the starter writes _running, then
     // (full fence) reads every state. At least one sees the other's write: either the cycle
     // sees the new mutator and backs off, or the mutator sees the cycle and waits.
+    //
+    // A thread that enters while the world is being stopped (a thread has parked for the
+    // pending cycle: _stopBegin is set) waits for the cycle too, as Go starts no goroutine
+    // while it stops the world: were it to run, its work would add to the wait of those
+    // already parked, and threads that keep joining could hold the stop open indefinitely.
+    // One that reads _stopBegin before it is set enters, and is waited for, as before.
 
     /// <summary>CacheBlock.Mutator values.</summary>
     public const int Idle = 0, Running = 1, Parked = 2;
 
-    /// <summary>Joins the mutators with <paramref name="block"/>, the calling thread's cache; waits while a cycle runs.</summary>
+    /// <summary>
+    /// Joins the mutators with <paramref name="block"/>, the calling thread's cache; waits while
+    /// a cycle runs, or while the world is being stopped for one.
+    /// </summary>
     public void EnterMutator(CacheBlock* block)
     {
         Interlocked.Exchange(ref block->Mutator, Running);
-        if (_running) EnterMutatorSlow(block);
+        if (_running || Volatile.Read(ref _stopBegin) != 0) EnterMutatorSlow(block);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -252,7 +262,7 @@ internal sealed unsafe class Collector
         {
             Volatile.Write(ref block->Mutator, Idle);
             Monitor.PulseAll(_gate);                 // a cycle that saw this thread may start now
-            while (_running) Monitor.Wait(_gate);
+            while (_running || _stopBegin != 0) Monitor.Wait(_gate);
             Volatile.Write(ref block->Mutator, Running);   // under _gate, with no cycle running: none can start unseen
         }
     }

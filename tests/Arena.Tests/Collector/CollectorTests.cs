@@ -310,6 +310,47 @@ public unsafe class CollectorTests
         Assert.True(heap.GetStats().LastStopNs < stats.LastStopNs / 10, $"{heap.GetStats().LastStopNs} ns alone after {stats.LastStopNs} ns");
     }
 
+    /// <summary>
+    /// Once a thread has parked for a collection, a thread opening its outermost scope waits
+    /// for the cycle instead of running (Go starts no goroutine while it stops the world):
+    /// otherwise every thread that joins adds its work to the wait of those already parked.
+    /// </summary>
+    [Fact]
+    public void A_thread_opening_its_outermost_scope_while_the_world_stops_waits_for_the_cycle()
+    {
+        using var heap = new Heap();
+        using var inRegion = new ManualResetEventSlim();
+        var busy = new Thread(() =>
+        {
+            using var scope = heap.Scope();
+            inRegion.Set();
+            Thread.Sleep(300);                   // inside its region, passing no safepoint
+            heap.Safepoint();
+        });
+        busy.Start();
+        inRegion.Wait();
+        var collecting = new Thread(() =>
+        {
+            using (heap.Scope()) heap.Collect();
+        });
+        collecting.Start();
+        // The collecting thread has parked: a collection is pending, and only the busy thread runs.
+        Assert.True(SpinWait.SpinUntil(() => heap.GetStats() is { PendingCollection: true, MutatorsNotParked: 1 }, 5000));
+
+        long seen = -1;
+        var joining = new Thread(() =>
+        {
+            using (heap.Scope()) seen = heap.GetStats().NumGC;
+        });
+        joining.Start();
+        Assert.True(joining.Join(5000), "the joining thread never got in");
+        busy.Join();
+        collecting.Join();
+
+        Assert.Equal(1, seen);                   // it got in only after the cycle
+        Assert.Equal(1, heap.GetStats().NumGC);
+    }
+
     [Fact]
     public void Memory_limit_requests_collections_even_with_pacing_off()
     {
