@@ -18,6 +18,16 @@ public class BinaryTreesTests
         Assert.Equal(0, s.StackInuse);
     }
 
+    public static TheoryData<string> VariantNames() => [.. BinaryTreesVariants.All.Select(v => v.Name)];
+
+    /// <summary>Every variant of the comparison, in this process, prints the expected output.</summary>
+    [Theory]
+    [MemberData(nameof(VariantNames))]
+    public void Every_variant_matches_the_expected_output_at_depth_10(string name)
+    {
+        Assert.Equal(Expected(10), BinaryTreesVariants.Find(name)!.Run(10));
+    }
+
     [Theory]
     [InlineData(10)]
     [InlineData(21)]
