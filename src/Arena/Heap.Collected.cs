@@ -192,7 +192,7 @@ public sealed unsafe partial class Heap
 
     /// <summary>
     /// Enters a mutator region on the calling thread (scopes call this when their outermost
-    /// scope opens). Waits while a collection runs.
+    /// scope opens). Waits while a collection runs, or while the world is being stopped for one.
     /// </summary>
     internal void EnterMutator()
     {

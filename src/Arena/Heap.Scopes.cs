@@ -81,7 +81,7 @@ public sealed unsafe partial class Heap
 
     // ---- hooks for the collector ------------------------------------------------------
 
-    /// <summary>The calling thread opened its outermost scope: it joins the collector's mutators (waits while a collection runs).</summary>
+    /// <summary>The calling thread opened its outermost scope: it joins the collector's mutators (waits while a collection runs or stops the world).</summary>
     internal void OnMutatorEnter() => EnterMutator();
 
     /// <summary>
