@@ -271,6 +271,26 @@ public unsafe class CollectorTests
     }
 
     /// <summary>
+    /// Starts a thread that opens a scope on <paramref name="heap"/> and stays inside it for
+    /// <paramref name="milliseconds"/>, passing no safepoint, then passes one and leaves; returns
+    /// once that thread is inside its region.
+    /// </summary>
+    private static Thread StartSleeperInRegion(Heap heap, int milliseconds)
+    {
+        using var inRegion = new ManualResetEventSlim();
+        var thread = new Thread(() =>
+        {
+            using var scope = heap.Scope();
+            inRegion.Set();
+            Thread.Sleep(milliseconds);
+            heap.Safepoint();
+        });
+        thread.Start();
+        inRegion.Wait();
+        return thread;
+    }
+
+    /// <summary>
     /// The time to stop runs from the first thread's parking until the last mutator reaches a
     /// safepoint: here a second mutator that passes none for 300 ms. It is not in the pause.
     /// </summary>
@@ -282,18 +302,10 @@ public unsafe class CollectorTests
         using (heap.Scope()) heap.Collect();     // a lone mutator waits for no one
         long alone = heap.GetStats().LastStopNs;
 
-        using var busy = new ManualResetEventSlim();
-        var other = new Thread(() =>
-        {
-            using var scope = heap.Scope();
-            busy.Set();
-            Thread.Sleep(300);                   // inside its region, passing no safepoint
-            heap.Safepoint();
-        });
+        Thread other;
         using (heap.Scope())
         {
-            other.Start();
-            busy.Wait();
+            other = StartSleeperInRegion(heap, 300);
             heap.Collect();                      // parks, then waits for the other thread
         }
         other.Join();
@@ -319,16 +331,7 @@ public unsafe class CollectorTests
     public void A_thread_opening_its_outermost_scope_while_the_world_stops_waits_for_the_cycle()
     {
         using var heap = new Heap();
-        using var inRegion = new ManualResetEventSlim();
-        var busy = new Thread(() =>
-        {
-            using var scope = heap.Scope();
-            inRegion.Set();
-            Thread.Sleep(300);                   // inside its region, passing no safepoint
-            heap.Safepoint();
-        });
-        busy.Start();
-        inRegion.Wait();
+        Thread busy = StartSleeperInRegion(heap, 300);
         var collecting = new Thread(() =>
         {
             using (heap.Scope()) heap.Collect();
