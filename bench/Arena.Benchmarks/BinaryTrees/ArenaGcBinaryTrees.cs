@@ -24,15 +24,11 @@ public static unsafe class ArenaGcBinaryTrees
     internal static int Check(Ptr<GcTreeNode> n)
         => n.Value.Left.IsNull ? 1 : 1 + Check(n.Value.Left) + Check(n.Value.Right);
 
-    /// <summary>Every pause of the last run, in nanoseconds.</summary>
-    public static long[] LastPausesNs { get; private set; } = [];
-
-    /// <summary>Every collection's time to stop in the last run, in nanoseconds (<see cref="HeapStats.StopTotalNs"/>).</summary>
-    public static long[] LastStopsNs { get; private set; } = [];
-
-    /// <summary>The last run's pauses as a thread that parked first saw them: the time to stop, then the pause.</summary>
-    public static Compare.Pause[] LastPauses()
-        => [.. LastPausesNs.Zip(LastStopsNs, (pause, stop) => new Compare.Pause(stop + pause, stop))];
+    /// <summary>
+    /// Every pause of the last run as a thread that parked first saw it: the time to stop
+    /// (<see cref="HeapStats.StopTotalNs"/>), then the world stopped.
+    /// </summary>
+    public static Compare.Pause[] LastPauses { get; private set; } = [];
 
     /// <summary>Every core; one heap, collected with the default GCPercent of 100.</summary>
     public static string Run(int n) => Run(n, out _);
@@ -77,8 +73,7 @@ public static unsafe class ArenaGcBinaryTrees
             output = BinaryTreesOutput.Format(maxDepth, stretch, rows, Check(longLived.Target));
         longLived.Dispose();
         stats = heap.GetStats();
-        LastPausesNs = heap.Collector.AllPausesNs();
-        LastStopsNs = heap.Collector.AllStopsNs();
+        LastPauses = [.. heap.Collector.AllPausesNs().Zip(heap.Collector.AllStopsNs(), (pause, stop) => new Compare.Pause(stop + pause, stop))];
         return output;
     }
 }

@@ -30,8 +30,8 @@ public static class BinaryTreesVariants
         new("arena-scope", "Arena scopes, one per tree, parallel", false, ArenaBinaryTrees.Run, s_none),
         new("arena-scope-1t", "Arena scopes, one per tree, one thread", false, ArenaBinaryTrees.RunSingleThreaded, s_none),
         new("arena-heap", "Arena heap, Alloc/Free per node, parallel", false, ArenaHeapBinaryTrees.Run, s_none),
-        new("arena-gc", "Arena collector, New per node, parallel", false, ArenaGcBinaryTrees.Run, s_none) { Pauses = ArenaGcBinaryTrees.LastPauses },
-        new("arena-gen", "Arena generational collector, New per node, parallel", false, ArenaGcBinaryTrees.RunGenerational, s_none) { Pauses = ArenaGcBinaryTrees.LastPauses },
+        new("arena-gc", "Arena collector, New per node, parallel", false, ArenaGcBinaryTrees.Run, s_none) { Pauses = () => ArenaGcBinaryTrees.LastPauses },
+        new("arena-gen", "Arena generational collector, New per node, parallel", false, ArenaGcBinaryTrees.RunGenerational, s_none) { Pauses = () => ArenaGcBinaryTrees.LastPauses },
         new("arena-pool", "Arena typed pool, Rent/Return per node, parallel", false, ArenaPoolBinaryTrees.Run, s_none),
     ];
 

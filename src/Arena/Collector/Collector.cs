@@ -119,7 +119,7 @@ internal sealed unsafe class Collector
     // none has), and each cycle's time from then until every mutator had parked: the wait
     // before the pause (Go: /sched/pauses/stopping/gc:seconds). Written under _gate.
     private long _stopBegin;
-    private long _stopTotalNs, _lastStopNs;
+    private long _stopTotalNs;
     private readonly List<long> _allStops = [];
     private readonly long[] _pauses = new long[256];
     private readonly List<long> _allPauses = [];
@@ -423,7 +423,6 @@ internal sealed unsafe class Collector
             _pauseTotalNs += pauseNs;
             _allStops.Add(stopNs);
             _stopTotalNs += stopNs;
-            _lastStopNs = stopNs;
             _gcTicks += end - start;
             _lastGCUnixNs = DateTime.UtcNow.Ticks * 100 - DateTime.UnixEpoch.Ticks * 100;
             Interlocked.Increment(ref _numGC);
@@ -1444,7 +1443,7 @@ internal sealed unsafe class Collector
             for (int i = 0; i < n; i++) pauses[i] = _pauses[(_numGC - n + i) % _pauses.Length];
             double elapsed = Math.Max(1, Stopwatch.GetTimestamp() - _createdTimestamp);
             return new CollectorStats(_numGC, _numMinorGC, _pauseTotalNs, n > 0 ? pauses[^1] : 0, pauses, _lastGCUnixNs,
-                _nextGC, _heapLive, _gcTicks / elapsed, pending, pending ? notParked : 0, _stopTotalNs, _lastStopNs);
+                _nextGC, _heapLive, _gcTicks / elapsed, pending, pending ? notParked : 0, _stopTotalNs, _allStops.Count > 0 ? _allStops[^1] : 0);
         }
     }
 }
