@@ -4,7 +4,7 @@ using BenchmarkDotNet.Running;
 namespace Arena.Benchmarks;
 
 /// <summary>
-/// With no arguments (or only the comparison's own: --depth, --out, --smoke) runs the quick
+/// With no arguments (or only the comparison's own: --depth, --rounds, --jit-delay, --out, --smoke) runs the quick
 /// side-by-side comparison; with any other arguments hands them to BenchmarkDotNet's switcher.
 /// </summary>
 public static class Program

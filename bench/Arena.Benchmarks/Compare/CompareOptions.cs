@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Arena.Benchmarks.Compare;
 
 /// <summary>Options of the quick comparison (the benchmark program run with no BenchmarkDotNet arguments).</summary>
@@ -14,12 +16,21 @@ public sealed record CompareOptions
     public int Rounds { get; init; } = 1;
     /// <summary>Smoke mode: tiny sizes, checks that everything runs and is correct, times nothing worth reading.</summary>
     public bool Smoke { get; init; }
+    /// <summary>
+    /// The JIT's call-counting delay, in milliseconds, set in every binary-trees variant's process
+    /// (<c>DOTNET_TC_CallCountingDelayMs</c>); null keeps the runtime's default of 100 ms. Zero by
+    /// default: the runtime restarts the delay whenever a method runs for the first time, so a
+    /// process that runs for a few seconds spends its first half second or more in unoptimized
+    /// code, and the comparison would measure the JIT's warm-up more than the allocator. The same
+    /// value goes to every variant, managed or not.
+    /// </summary>
+    public int? JitDelayMs { get; init; } = 0;
     /// <summary>Folder for results.md, results.csv and results.svg.</summary>
     public string OutputDirectory { get; init; } = Path.Combine("bench", "results");
 
     public const string Usage = """
         Quick comparison (no arguments):
-          dotnet run -c Release --project bench/Arena.Benchmarks [-- --depth N] [--rounds N] [--out DIR] [--smoke]
+          dotnet run -c Release --project bench/Arena.Benchmarks [-- --depth N] [--rounds N] [--jit-delay MS|default] [--out DIR] [--smoke]
         BenchmarkDotNet suites (any other arguments go to BenchmarkDotNet's switcher):
           dotnet run -c Release --project bench/Arena.Benchmarks -- --filter '*AllocFree*' --job short
         """;
@@ -41,6 +52,12 @@ public sealed record CompareOptions
                     o = o with { Rounds = r }; i++; break;
                 case "--rounds":
                     throw new ArgumentException("--rounds takes a whole number from 1 to 20.");
+                case "--jit-delay" when i + 1 < args.Length && args[i + 1] == "default":
+                    o = o with { JitDelayMs = null }; i++; break;
+                case "--jit-delay" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out int ms) && ms <= 60_000:
+                    o = o with { JitDelayMs = ms }; i++; break;
+                case "--jit-delay":
+                    throw new ArgumentException("--jit-delay takes a whole number of milliseconds from 0 to 60000, or 'default' for the runtime's own delay.");
                 case "--out" when i + 1 < args.Length:
                     o = o with { OutputDirectory = args[++i] }; break;
                 default:
@@ -48,5 +65,19 @@ public sealed record CompareOptions
             }
         }
         return o;
+    }
+
+    /// <summary>The environment variable that sets the JIT's call-counting delay.</summary>
+    public const string JitDelayVariable = "DOTNET_TC_CallCountingDelayMs";
+
+    /// <summary>
+    /// Sets <see cref="JitDelayVariable"/> in a variant's environment to <see cref="JitDelayMs"/>,
+    /// or removes it when that is null, so that one inherited from the shell cannot make the
+    /// variants differ from what the results say.
+    /// </summary>
+    public void ApplyJitDelay(IDictionary<string, string?> environment)
+    {
+        if (JitDelayMs is int ms) environment[JitDelayVariable] = ms.ToString(CultureInfo.InvariantCulture);
+        else environment.Remove(JitDelayVariable);
     }
 }

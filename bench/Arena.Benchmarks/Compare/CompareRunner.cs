@@ -53,7 +53,7 @@ public static class CompareRunner
             {
                 var v = trees[i].V;
                 Progress(++step, steps, o.Rounds == 1 ? $"binary-trees {v.Name} depth {o.Depth}" : $"binary-trees {v.Name} depth {o.Depth}, round {round}/{o.Rounds}");
-                var (output, seconds, peak, pauses) = RunChild(v, o.Depth);
+                var (output, seconds, peak, pauses) = RunChild(v, o.Depth, o);
                 bool ok = output == expected;
                 if (!ok)
                 {
@@ -211,7 +211,7 @@ public static class CompareRunner
         return string.IsNullOrWhiteSpace(name) ? "" : ", " + name.Trim();
     }
 
-    private static (string Output, double Seconds, long Peak, PauseSummary? Pauses) RunChild(BinaryTreesVariant v, int depth)
+    private static (string Output, double Seconds, long Peak, PauseSummary? Pauses) RunChild(BinaryTreesVariant v, int depth, CompareOptions o)
     {
         string self = typeof(CompareRunner).Assembly.Location;
         string host = Environment.ProcessPath ?? "dotnet";
@@ -219,6 +219,7 @@ public static class CompareRunner
         if (Path.GetFileNameWithoutExtension(host) == "dotnet") psi.ArgumentList.Add(self);
         foreach (string a in new[] { "--variant", v.Name, "--depth", depth.ToString(CultureInfo.InvariantCulture) }) psi.ArgumentList.Add(a);
         foreach (var (k, val) in v.Environment) psi.Environment[k] = val;
+        o.ApplyJitDelay(psi.Environment);
         using Process p = Process.Start(psi)!;
         string all = p.StandardOutput.ReadToEnd();
         p.WaitForExit();

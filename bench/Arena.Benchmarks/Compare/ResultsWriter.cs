@@ -14,6 +14,9 @@ internal static class ResultsWriter
         var sb = new StringBuilder();
         sb.Append("Machine: ").Append(machine).Append('\n');
         if (o.Smoke) sb.Append("Smoke mode: sizes too small for the timings to mean anything.\n");
+        sb.Append(o.JitDelayMs is int ms
+            ? FormattableString.Invariant($"binary-trees: every variant's process runs with the JIT's call-counting delay at {ms} ms ({CompareOptions.JitDelayVariable}; the runtime's default is 100 ms, `--jit-delay default` keeps it).\n")
+            : "binary-trees: every variant's process runs with the JIT's default call-counting delay (100 ms).\n");
         if (o.Rounds > 1) sb.Append(FormattableString.Invariant($"binary-trees: best of {o.Rounds} rounds per variant, the variants taking turns; peak memory is the highest of the rounds.\n"));
         foreach (var section in rows.GroupBy(r => r.Section))
         {
