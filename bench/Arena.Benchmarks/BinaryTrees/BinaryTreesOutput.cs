@@ -37,8 +37,8 @@ public static class BinaryTreesOutput
     public static int PartStart(int count, int parts, int part) => (int)((long)count * part / parts);
 
     /// <summary>
-    /// Each row's checks, its trees spread over the thread pool: <paramref name="tree"/> builds,
-    /// checks and drops one tree of a depth and returns its check.
+    /// Each row's checks, its trees spread over the thread pool, at most one worker per core:
+    /// <paramref name="tree"/> builds, checks and drops one tree of a depth and returns its check.
     /// </summary>
     public static long[] ParallelRows(int maxDepth, Func<int, int> tree)
     {
@@ -47,7 +47,7 @@ public static class BinaryTreesOutput
         {
             int depth = MinDepth + 2 * r;
             long check = 0;
-            Parallel.For(0, Iterations(depth, maxDepth), () => 0L, (_, _, acc) => acc + tree(depth),
+            Parallel.For(0, Iterations(depth, maxDepth), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => 0L, (_, _, acc) => acc + tree(depth),
                 acc => Interlocked.Add(ref check, acc));
             rows[r] = check;
         }
