@@ -10,10 +10,11 @@ namespace Arena.Benchmarks;
 /// One full collection over a live binary tree of 16-byte nodes (2^20 nodes), per live
 /// object: Arena with one mark worker and with every core, against GC.Collect() on the same
 /// tree of .NET class nodes (the baseline: the collector Arena sits beside). Go's
-/// runtime.GC() on the same tree takes about 16 ns per object on this machine. Two layouts:
-/// the tree allocated depth-first, as it is built (each node's left child next to it), and
-/// the same shape over nodes allocated first and linked in a random order, where marking
-/// goes from slab to slab at almost every pointer.
+/// runtime.GC() on the same tree takes about 16 ns per object on this machine. Three layouts:
+/// the tree allocated depth-first, parents first, as it is built top-down (each node's left
+/// child next to it); the same tree allocated children first, as it is built bottom-up (each
+/// node's right child just before it); and the same shape over nodes allocated first and
+/// linked in a random order, where marking goes from slab to slab at almost every pointer.
 /// </summary>
 [Config(typeof(BenchConfig))]
 [BenchmarkCategory(Categories.Collector)]
@@ -31,13 +32,15 @@ public unsafe class CollectorBenchmarks
     /// <summary>How the tree's nodes lie in memory.</summary>
     public enum TreeLayout
     {
-        /// <summary>Allocated depth-first, as the tree is built.</summary>
+        /// <summary>Allocated depth-first, parents first, as the tree is built top-down.</summary>
         AllocationOrder,
+        /// <summary>Allocated depth-first, children first, as the tree is built bottom-up.</summary>
+        ChildrenFirst,
         /// <summary>Allocated first, then linked in a random order (seeded).</summary>
         Shuffled,
     }
 
-    [Params(TreeLayout.AllocationOrder, TreeLayout.Shuffled)]
+    [Params(TreeLayout.AllocationOrder, TreeLayout.ChildrenFirst, TreeLayout.Shuffled)]
     public TreeLayout Layout { get; set; }
 
     [GlobalSetup]
@@ -47,7 +50,12 @@ public unsafe class CollectorBenchmarks
         _allWorkers = new Heap();
         _rootOne = Build(_oneWorker, Layout);
         _rootAll = Build(_allWorkers, Layout);
-        _managed = Layout == TreeLayout.AllocationOrder ? BuildManaged(Depth) : BuildManagedShuffled();
+        _managed = Layout switch
+        {
+            TreeLayout.AllocationOrder => BuildManaged(Depth),
+            TreeLayout.ChildrenFirst => BuildManagedChildrenFirst(Depth),
+            _ => BuildManagedShuffled(),
+        };
     }
 
     [GlobalCleanup]
@@ -64,6 +72,7 @@ public unsafe class CollectorBenchmarks
         using Scope scope = heap.Scope();
         heap.GCPercent = -1;
         if (layout == TreeLayout.AllocationOrder) return heap.Root(Tree(heap, Depth));
+        if (layout == TreeLayout.ChildrenFirst) return heap.Root(TreeChildrenFirst(heap, Depth));
         var nodes = new Ptr<GcTreeNode>[Nodes];
         for (int i = 0; i < Nodes; i++) nodes[i] = heap.New<GcTreeNode>();
         int[] order = ShuffledOrder();
@@ -103,7 +112,24 @@ public unsafe class CollectorBenchmarks
         return n;
     }
 
+    private static Ptr<GcTreeNode> TreeChildrenFirst(Heap heap, int d)
+    {
+        if (d == 0) return heap.New<GcTreeNode>();
+        Ptr<GcTreeNode> left = TreeChildrenFirst(heap, d - 1), right = TreeChildrenFirst(heap, d - 1);
+        Ptr<GcTreeNode> n = heap.New<GcTreeNode>();
+        n.Value.Left = left;
+        n.Value.Right = right;
+        return n;
+    }
+
     private static ManagedNode BuildManaged(int d) => d == 0 ? new ManagedNode() : new ManagedNode { Left = BuildManaged(d - 1), Right = BuildManaged(d - 1) };
+
+    private static ManagedNode BuildManagedChildrenFirst(int d)
+    {
+        if (d == 0) return new ManagedNode();
+        ManagedNode left = BuildManagedChildrenFirst(d - 1), right = BuildManagedChildrenFirst(d - 1);
+        return new ManagedNode { Left = left, Right = right };
+    }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Nodes, Description = ".NET GC.Collect()")]
     public int DotNetFullCollection()

@@ -938,10 +938,10 @@ internal sealed unsafe class Collector
     /// One pass of <see cref="ScanSlab"/> over a slab of objects of at most
     /// <see cref="MaskScanMax"/> bytes. Its grey objects are marked and scanned in address
     /// order, and a pointer to an object of the same slab marks it at once: it is scanned in this
-    /// same pass if it lies ahead, in the next if behind. Only pointers out of the slab go
-    /// through <see cref="Shade"/>, which pushes their slab once. A tree or a list
-    /// allocated in order is so scanned as it lies in memory, which the hardware prefetcher
-    /// follows, and the work list holds slabs, not objects.
+    /// same pass if it lies ahead or in the bitmap word at hand, in the next if in a word behind.
+    /// Only pointers out of the slab go through <see cref="Shade"/>, which pushes their slab
+    /// once. A tree or a list allocated in order is so scanned as it lies in memory, which the
+    /// hardware prefetcher follows, and the work list holds slabs, not objects.
     /// </summary>
     /// <remarks>
     /// Three things keep the loop's values in registers and its loads early:
@@ -955,8 +955,10 @@ internal sealed unsafe class Collector
     /// and marking each through memory would make every object wait for the previous one's
     /// store of that word.</item>
     /// <item>When the slot after the object at hand is grey, it is scanned next from an address
-    /// one slot on, not from the grey bits. In data allocated in order it nearly always is, so
-    /// the branch is predicted and the next object's loads do not wait for the bits the
+    /// one slot on, not from the grey bits; failing that, the slot before. In data allocated in
+    /// order, parents first (a tree built top-down, a list built by appending) or children
+    /// first (a tree built bottom-up, a list built by prepending), one of the two nearly always
+    /// is, so the branch is predicted and the next object's loads do not wait for the bits the
     /// object's pointers set.</item>
     /// </list>
     /// </remarks>
@@ -1001,7 +1003,9 @@ internal sealed unsafe class Collector
                     nuint obj = SlotAt(sbase, size, w, bitIdx);
                     while (true)
                     {
-                        grey &= grey - 1;
+                        // The object at hand's own bit: not always the lowest, as a child behind it
+                        // in this word joins the grey bits below it.
+                        grey &= ~(1UL << bitIdx);
                         ulong mask = stampMask != 0 ? stampMask : ObjectMask(s, obj);
                         while (mask != 0)
                         {
@@ -1018,8 +1022,7 @@ internal sealed unsafe class Collector
                                 {
                                     if ((wordAlloc & ~wordMarks & bit) == 0) continue;   // free (stale) or marked
                                     wordMarks |= bit;
-                                    if (p > obj) grey |= bit;                          // ahead: this loop takes it
-                                    else pending[w] |= bit;                              // behind: the next round of this word
+                                    grey |= bit;                                         // ahead or behind: this loop takes it
                                     continue;
                                 }
                                 ulong marks = s->MarkBits[cw];
@@ -1043,6 +1046,13 @@ internal sealed unsafe class Collector
                             continue;
                         }
                         if (grey == 0) break;
+                        // The slot before, likewise, for data allocated children first.
+                        if ((grey & ((1UL << bitIdx) >> 1)) != 0)   // 0 at bit 0
+                        {
+                            bitIdx--;
+                            obj -= size;
+                            continue;
+                        }
                         bitIdx = System.Numerics.BitOperations.TrailingZeroCount(grey);
                         obj = SlotAt(sbase, size, w, bitIdx);
                     }

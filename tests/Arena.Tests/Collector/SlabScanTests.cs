@@ -96,6 +96,47 @@ public unsafe class SlabScanTests
         => AssertListKept(workers, [.. Enumerable.Range(0, 3000).Reverse()]);   // every pointer behind its object
 
     [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_tree_linked_children_first_is_kept_whole(int workers)
+    {
+        // Nodes numbered in post-order: both children lie behind their parent, in the same
+        // bitmap word, an earlier word of the slab, or an earlier slab, at every level.
+        const int depth = 11;
+        using var heap = NewHeap(workers);
+        using var _ = heap.Scope();
+        Ptr<GcNode>[] nodes = Nodes(heap, (1 << (depth + 1)) - 1);
+        int next = 0;
+        int Link(int d)
+        {
+            if (d == 0) return next++;
+            int left = Link(d - 1), right = Link(d - 1), self = next++;
+            nodes[self].Value.Left = nodes[left];
+            nodes[self].Value.Right = nodes[right];
+            return self;
+        }
+        int root = Link(depth);
+        Assert.Equal(nodes.Length - 1, root);
+        using (heap.Root(nodes[root]))
+        {
+            CollectChurnCollect(heap);
+            int seen = 0;
+            void Walk(Ptr<GcNode> n, int d)                  // the same post-order: children, then the node
+            {
+                Assert.False(n.IsNull);
+                if (d > 0) { Walk(n.Value.Left, d - 1); Walk(n.Value.Right, d - 1); }
+                GcNodes.AssertIntact(n, seen++);
+            }
+            Walk(nodes[root], depth);
+            Assert.Equal(nodes.Length, seen);
+            Assert.Equal(nodes.Length, heap.GetStats().HeapObjects);
+            AssertNothingGrey(nodes);
+        }
+        heap.Collect();
+        Assert.Equal(0, heap.GetStats().HeapObjects);
+    }
+
+    [Theory]
     [InlineData(1, 1)]
     [InlineData(2, 1)]
     [InlineData(1, 2)]
