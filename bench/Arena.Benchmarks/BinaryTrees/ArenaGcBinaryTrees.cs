@@ -57,9 +57,8 @@ public static unsafe class ArenaGcBinaryTrees
             long check = 0;
             // Each worker thread holds one scope (it is a mutator) and passes a safepoint
             // after each tree; the scope closes when the thread's share is done. At most one
-            // worker per core: the thread pool adds workers to a loop whose items can run for
-            // milliseconds, and a mutator with no core to run on keeps every parked one waiting.
-            Parallel.For(0, iterations, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+            // worker per core, so that none of them waits for a core while others are parked.
+            Parallel.For(0, iterations, BinaryTreesOutput.OneWorkerPerCore(),
                 () => (Scope: heap.Scope(), Check: 0L),
                 (_, _, local) =>
                 {

@@ -37,6 +37,14 @@ public static class BinaryTreesOutput
     public static int PartStart(int count, int parts, int part) => (int)((long)count * part / parts);
 
     /// <summary>
+    /// Parallel loop options for the parallel variants: at most one worker per core. The thread
+    /// pool adds workers to a loop whose items can run for milliseconds, so without a cap two
+    /// cores ran up to four; a collected variant's parked threads then wait for a mutator that
+    /// has no core to run on (see docs/collector.md, "Limits, said plainly").
+    /// </summary>
+    public static ParallelOptions OneWorkerPerCore() => new() { MaxDegreeOfParallelism = Environment.ProcessorCount };
+
+    /// <summary>
     /// Each row's checks, its trees spread over the thread pool, at most one worker per core:
     /// <paramref name="tree"/> builds, checks and drops one tree of a depth and returns its check.
     /// </summary>
@@ -47,7 +55,7 @@ public static class BinaryTreesOutput
         {
             int depth = MinDepth + 2 * r;
             long check = 0;
-            Parallel.For(0, Iterations(depth, maxDepth), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => 0L, (_, _, acc) => acc + tree(depth),
+            Parallel.For(0, Iterations(depth, maxDepth), OneWorkerPerCore(), () => 0L, (_, _, acc) => acc + tree(depth),
                 acc => Interlocked.Add(ref check, acc));
             rows[r] = check;
         }
