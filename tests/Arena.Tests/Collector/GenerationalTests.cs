@@ -297,6 +297,11 @@ public unsafe class GenerationalStressTests
         using var heap = new Heap(new HeapOptions { Generational = true, MarkWorkers = 2 });
         const int Threads = 3, Rounds = 1500;
         int done = 0;
+        // The mutators go on past Rounds until five minor and five full cycles have run (or
+        // 30 s have passed, which the count below then reports): how many run in Rounds alone
+        // depends on how busy the machine is.
+        int enough = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var lengths = new long[Threads];
         var roots = new Root<GcNode>[Threads];
@@ -310,7 +315,7 @@ public unsafe class GenerationalStressTests
                 roots[t] = heap.Root(head);
                 Ptr<GcNode> tail = head;
                 long length = 1;
-                for (int r = 0; r < Rounds; r++)
+                for (int r = 0; r < Rounds || (Volatile.Read(ref enough) == 0 && clock.Elapsed.TotalSeconds < 30); r++)
                 {
                     int grow = rng.Next(50, 400);
                     for (int i = 0; i < grow; i++)
@@ -333,6 +338,8 @@ public unsafe class GenerationalStressTests
         while (Volatile.Read(ref done) < Threads)
         {
             if (requests++ % 2 == 0) heap.CollectMinor(); else heap.Collect();
+            HeapStats now = heap.GetStats();
+            if (now.NumMinorGC >= 5 && now.NumGC - now.NumMinorGC >= 5) Volatile.Write(ref enough, 1);
             Thread.Sleep(1);
         }
         mutators.ForEach(m => m.Join());
