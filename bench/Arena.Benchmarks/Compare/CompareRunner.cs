@@ -53,7 +53,7 @@ public static class CompareRunner
             {
                 var v = trees[i].V;
                 Progress(++step, steps, o.Rounds == 1 ? $"binary-trees {v.Name} depth {o.Depth}" : $"binary-trees {v.Name} depth {o.Depth}, round {round}/{o.Rounds}");
-                var (output, seconds, peak, pauses) = RunChild(v, o.Depth, o);
+                var (output, seconds, peak, pauses) = RunChild(v, o);
                 bool ok = output == expected;
                 if (!ok)
                 {
@@ -211,13 +211,13 @@ public static class CompareRunner
         return string.IsNullOrWhiteSpace(name) ? "" : ", " + name.Trim();
     }
 
-    private static (string Output, double Seconds, long Peak, PauseSummary? Pauses) RunChild(BinaryTreesVariant v, int depth, CompareOptions o)
+    private static (string Output, double Seconds, long Peak, PauseSummary? Pauses) RunChild(BinaryTreesVariant v, CompareOptions o)
     {
         string self = typeof(CompareRunner).Assembly.Location;
         string host = Environment.ProcessPath ?? "dotnet";
         var psi = new ProcessStartInfo(host) { RedirectStandardOutput = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(host) == "dotnet") psi.ArgumentList.Add(self);
-        foreach (string a in new[] { "--variant", v.Name, "--depth", depth.ToString(CultureInfo.InvariantCulture) }) psi.ArgumentList.Add(a);
+        foreach (string a in new[] { "--variant", v.Name, "--depth", o.Depth.ToString(CultureInfo.InvariantCulture) }) psi.ArgumentList.Add(a);
         foreach (var (k, val) in v.Environment) psi.Environment[k] = val;
         o.ApplyJitDelay(psi.Environment);
         using Process p = Process.Start(psi)!;

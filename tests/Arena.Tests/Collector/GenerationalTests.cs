@@ -302,6 +302,7 @@ public unsafe class GenerationalStressTests
         // depends on how busy the machine is.
         int enough = 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        static bool Enough(HeapStats s) => s.NumMinorGC >= 5 && s.NumGC - s.NumMinorGC >= 5;
         var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var lengths = new long[Threads];
         var roots = new Root<GcNode>[Threads];
@@ -338,13 +339,12 @@ public unsafe class GenerationalStressTests
         while (Volatile.Read(ref done) < Threads)
         {
             if (requests++ % 2 == 0) heap.CollectMinor(); else heap.Collect();
-            HeapStats now = heap.GetStats();
-            if (now.NumMinorGC >= 5 && now.NumGC - now.NumMinorGC >= 5) Volatile.Write(ref enough, 1);
+            if (Enough(heap.GetStats())) Volatile.Write(ref enough, 1);
             Thread.Sleep(1);
         }
         mutators.ForEach(m => m.Join());
         HeapStats s = heap.GetStats();
-        Assert.True(s.NumMinorGC >= 5 && s.NumGC - s.NumMinorGC >= 5, $"{s.NumMinorGC} minor of {s.NumGC} cycles");
+        Assert.True(Enough(s), $"{s.NumMinorGC} minor of {s.NumGC} cycles");
         heap.Collect();
         long total = 0;
         for (int t = 0; t < Threads; t++)
