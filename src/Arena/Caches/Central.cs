@@ -38,6 +38,13 @@
 // are traced and scanned as any full slab's); collected slabs take no remote frees,
 // so OnRemoteFreeIntoFull never looks for them on Full.
 //
+// A collected class's Full list is also kept as an array per shard (Shard.FullOrder),
+// in the order the slabs were pushed: only Classify adds to that list and only the sweep
+// empties it (collected slabs take no remote frees), so the two hold the same slabs. The
+// sweep reads the array instead of following the links, so the loads of the descriptors
+// ahead are started before the one at hand is swept; following the links, each step waited
+// for the previous descriptor's line, about 300 ns a slab on a 2-core virtual machine.
+//
 // A paced cycle's sweep keeps the slabs it empties on Partial: the threads that
 // triggered it are about to allocate as much again, and taking an empty slab back
 // costs no page heap lock and no page-map writes (Acquire reuses an empty slab as it
@@ -50,6 +57,7 @@
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using Arena.Pages;
 using Arena.SizeClasses;
 using Arena.Slabs;
@@ -71,6 +79,17 @@ internal sealed unsafe class Central
         public long OldFullBytes;
         /// <summary>Slabs the sweeps have visited, cumulative (the slabs OldFull spared minor sweeps are not).</summary>
         public long SweptSlabs;
+        /// <summary>
+        /// A collected class's <see cref="Full"/> list as an array, in the order the slabs were
+        /// pushed (the list read from its tail): the sweep reads it instead of following the links,
+        /// so that it can load descriptors ahead. Only Classify adds to a collected Full list and
+        /// only the sweep takes from it, so the two always hold the same slabs.
+        /// </summary>
+        public nint[] FullOrder = [];
+        /// <summary>The slabs in <see cref="FullOrder"/>.</summary>
+        public int FullCount;
+        /// <summary>The other array, which the sweep fills while it reads <see cref="FullOrder"/>.</summary>
+        public nint[] FullOrderSpare = [];
     }
 
     private readonly Shard[] _shards;
@@ -289,12 +308,13 @@ internal sealed unsafe class Central
     public long SweepShard(int shard, bool keepMarks, bool minor, bool keepEmpty, ref long liveBytes)
     {
         Debug.Assert(keepMarks || !minor, "only a generational heap has minor cycles");
+        Debug.Assert(SlabClass.IsCollected(_kind), "only collected classes are swept");
         Shard sh = _shards[shard];
         lock (sh.Lock)
         {
             // Detach the lists, then sweep them one after another: each slab is filed anew.
             // (Joining them first would walk every slab of the first list once more.)
-            Slab* partial = sh.Partial, full = sh.Full, oldFull = minor ? null : sh.OldFull;
+            Slab* partial = sh.Partial, oldFull = minor ? null : sh.OldFull;
             sh.Partial = sh.Full = null;
             if (minor) liveBytes += sh.OldFullBytes;
             else
@@ -302,8 +322,14 @@ internal sealed unsafe class Central
                 sh.OldFull = null;
                 sh.OldFullBytes = 0;
             }
+            // The Full list by its array: swap in the spare, which Classify fills as it files.
+            nint[] order = sh.FullOrder;
+            int count = sh.FullCount;
+            sh.FullOrder = sh.FullOrderSpare;
+            sh.FullOrderSpare = order;
+            sh.FullCount = 0;
             return SweepChain(sh, partial, keepMarks, keepEmpty, ref liveBytes)
-                 + SweepChain(sh, full, keepMarks, keepEmpty, ref liveBytes)
+                 + SweepOrder(sh, order, count, keepMarks, keepEmpty, ref liveBytes)
                  + SweepChain(sh, oldFull, keepMarks, keepEmpty, ref liveBytes);
         }
     }
@@ -319,27 +345,74 @@ internal sealed unsafe class Central
         {
             Slab* s = all;
             all = s->Next;
-            s->Next = s->Prev = null;
-            s->AssertNotGrey();
-            sh.SweptSlabs++;
-            if (s->AllocCount == 0)
-            {
-                // Empty since the last sweep kept it, and no thread took it since.
-                _pages.FreeSlab(s);
-                continue;
-            }
-            int words = s->Words;
-            int live = Collector.MarkBitsKernel.Sweep(s->AllocBits, s->MarkBits, words, keepMarks);
-            if (!keepMarks) s->SwapBitmaps();
-            int tail = s->NElems & 63;
-            if (tail != 0) s->AllocBits[words - 1] |= ~0UL << tail;
-            freed += s->AllocCount - live;
-            liveBytes += (long)live * s->ElemSize;
-            s->AllocCount = live;
-            s->HasOld = keepMarks && live > 0;
-            if (s->HasOld) s->Chunk->HasOld = true;
-            Classify(sh, s, keepEmpty, old: keepMarks);
+            freed += SweepSlab(sh, s, keepMarks, keepEmpty, ref liveBytes);
         }
+        return freed;
+    }
+
+    /// <summary>
+    /// <see cref="SweepShard"/> for the Full list of shard <paramref name="sh"/>, given as the
+    /// first <paramref name="count"/> entries of <paramref name="order"/> (the list's slabs in
+    /// the order they were pushed), read from the end so that the slabs are swept in list order.
+    /// Reading an array instead of following each slab's link lets the loads of the slabs
+    /// ahead start before the current one is done: the descriptors' lines the sweep reads (the
+    /// two header lines and the first line of each bitmap) are prefetched <c>SweepAhead</c>
+    /// slabs ahead. Under the shard's lock.
+    /// </summary>
+    private long SweepOrder(Shard sh, nint[] order, int count, bool keepMarks, bool keepEmpty, ref long liveBytes)
+    {
+        long freed = 0;
+        for (int i = count - 1; i >= 0; i--)
+        {
+            if (Sse.IsSupported && i >= SweepAhead)
+            {
+                byte* ahead = (byte*)order[i - SweepAhead];
+                Sse.Prefetch0(ahead);
+                Sse.Prefetch0(ahead + 64);
+                Sse.Prefetch0(ahead + Slab.BitsAOffset);
+                Sse.Prefetch0(ahead + Slab.BitsBOffset);
+            }
+            freed += SweepSlab(sh, (Slab*)order[i], keepMarks, keepEmpty, ref liveBytes);
+        }
+        return freed;
+    }
+
+    /// <summary>How many slabs ahead <see cref="SweepOrder"/> prefetches.</summary>
+    private const int SweepAhead = 8;
+
+    /// <summary>Records a slab just pushed on a collected class's Full list in the shard's <see cref="Shard.FullOrder"/>. Under the shard's lock.</summary>
+    private static void AppendFull(Shard sh, Slab* s)
+    {
+        if (sh.FullCount == sh.FullOrder.Length) Array.Resize(ref sh.FullOrder, Math.Max(64, sh.FullOrder.Length * 2));
+        sh.FullOrder[sh.FullCount++] = (nint)s;
+    }
+
+    /// <summary>
+    /// Sweeps one unlinked slab of shard <paramref name="sh"/> and files it (see
+    /// <see cref="SweepShard"/>). Returns the objects freed. Under the shard's lock.
+    /// </summary>
+    private long SweepSlab(Shard sh, Slab* s, bool keepMarks, bool keepEmpty, ref long liveBytes)
+    {
+        s->Next = s->Prev = null;
+        s->AssertNotGrey();
+        sh.SweptSlabs++;
+        if (s->AllocCount == 0)
+        {
+            // Empty since the last sweep kept it, and no thread took it since.
+            _pages.FreeSlab(s);
+            return 0;
+        }
+        int words = s->Words;
+        int live = Collector.MarkBitsKernel.Sweep(s->AllocBits, s->MarkBits, words, keepMarks);
+        if (!keepMarks) s->SwapBitmaps();
+        int tail = s->NElems & 63;
+        if (tail != 0) s->AllocBits[words - 1] |= ~0UL << tail;
+        long freed = s->AllocCount - live;
+        liveBytes += (long)live * s->ElemSize;
+        s->AllocCount = live;
+        s->HasOld = keepMarks && live > 0;
+        if (s->HasOld) s->Chunk->HasOld = true;
+        Classify(sh, s, keepEmpty, old: keepMarks);
         return freed;
     }
 
@@ -374,6 +447,14 @@ internal sealed unsafe class Central
                     oldBytes += (long)s->NElems * s->ElemSize;
                 }
                 System.Diagnostics.Debug.Assert(oldBytes == sh.OldFullBytes, "OldFull's byte count matches its slabs");
+                if (SlabClass.IsCollected(_kind))
+                {
+                    // A collected class's Full list is its FullOrder array read from the end.
+                    int k = sh.FullCount;
+                    for (Slab* s = sh.Full; s != null; s = s->Next)
+                        System.Diagnostics.Debug.Assert(k > 0 && sh.FullOrder[--k] == (nint)s, "a collected class's Full list is its FullOrder array, newest first");
+                    System.Diagnostics.Debug.Assert(k == 0, "FullOrder holds no slab that is not on the Full list");
+                }
             }
         }
     }
@@ -406,7 +487,11 @@ internal sealed unsafe class Central
                 Push(ref sh.OldFull, s);
                 sh.OldFullBytes += (long)s->NElems * s->ElemSize;
             }
-            else Push(ref sh.Full, s);
+            else
+            {
+                Push(ref sh.Full, s);
+                if (SlabClass.IsCollected(_kind)) AppendFull(sh, s);
+            }
             return false;
         }
         s->State = SlabState.Partial;

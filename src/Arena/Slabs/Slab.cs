@@ -130,6 +130,11 @@ internal unsafe struct Slab
     // below then starts a cache line, so the sweep's 64-byte vectors never split one.
     private ulong _pad1;
 
+    /// <summary>Where <see cref="BitsA"/> starts in a descriptor: after the 128-byte header (the sweep prefetches it).</summary>
+    public const int BitsAOffset = 128;
+    /// <summary>Where <see cref="BitsB"/> starts in a descriptor.</summary>
+    public const int BitsBOffset = BitsAOffset + BitmapWords * sizeof(ulong);
+
     /// <summary>One of the two bitmaps that <see cref="AllocBits"/> and <see cref="MarkBits"/> point at; never read by name.</summary>
     public fixed ulong BitsA[BitmapWords];
     /// <summary>The other bitmap (see <see cref="BitsA"/>).</summary>

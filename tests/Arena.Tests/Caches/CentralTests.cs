@@ -18,13 +18,13 @@ public unsafe class CentralTests
     private delegate void CentralTest(Central central, PageHeap pages, CacheBlock* one, CacheBlock* two);
 
     /// <summary>Runs <paramref name="test"/> on a central of <paramref name="shards"/> shards over a fresh page heap, with two cache blocks standing for two threads; frees them all after.</summary>
-    private static void WithCentral(int shards, CentralTest test)
+    private static void WithCentral(int shards, CentralTest test, SlabKind kind = SlabKind.Manual)
     {
         PageHeap pages = NewPageHeap();
         CacheBlock* one = NewBlock(), two = NewBlock();
         try
         {
-            test(new Central(pages, SizeClass, SlabKind.Manual, shards), pages, one, two);
+            test(new Central(pages, SizeClass, kind, shards), pages, one, two);
         }
         finally
         {
@@ -32,6 +32,24 @@ public unsafe class CentralTests
             NativeMemory.Free(one);
             NativeMemory.Free(two);
         }
+    }
+
+    /// <summary>Sets the first <paramref name="marked"/> objects of <paramref name="s"/> marked (reached), the rest not.</summary>
+    private static void Mark(Slab* s, int marked)
+    {
+        for (int w = 0; w < s->Words; w++)
+        {
+            int inWord = Math.Clamp(marked - w * 64, 0, 64);
+            s->MarkBits[w] = inWord == 64 ? ~0UL : (1UL << inWord) - 1;
+        }
+    }
+
+    /// <summary>Sweeps every shard of <paramref name="central"/> as a non-generational cycle does; returns the objects freed and the bytes kept.</summary>
+    private static (long Freed, long LiveBytes) SweepAll(Central central)
+    {
+        long freed = 0, live = 0;
+        for (int i = 0; i < central.ShardCount; i++) freed += central.SweepShard(i, keepMarks: false, minor: false, keepEmpty: false, ref live);
+        return (freed, live);
     }
 
     /// <summary>Takes <paramref name="count"/> objects of <paramref name="s"/>, or all when negative.</summary>
@@ -158,4 +176,61 @@ public unsafe class CentralTests
         Assert.True(again == a, "shard 1's partial list has it");
         Assert.Equal(0, again->TakeNext());
     });
+
+    [Fact]
+    public void The_sweep_finds_every_full_slab_of_a_collected_class_cycle_after_cycle() => WithCentral(2, (central, pages, one, two) =>
+    {
+        // Eight slabs used up by two caches, alternately in the two shards: all on Full, where
+        // the sweep reads them from the array that mirrors the list (Central's FullOrder).
+        var slabs = new nint[8];
+        for (int i = 0; i < slabs.Length; i++)
+        {
+            Slab* s = central.Acquire((nint)(i % 2 == 0 ? one : two), shard: i % 2);
+            Take(s);
+            central.Release(s);
+            Assert.Equal(SlabState.Full, s->State);
+            slabs[i] = (nint)s;
+        }
+        Slab* At(int i) => (Slab*)slabs[i];
+        int n = At(0)->NElems;
+        int inUse = pages.DescriptorsInUse;
+
+        // First cycle: two slabs die whole, four stay full (two in each shard), two keep some objects.
+        int[] marks = [0, n, n / 2, 0, n, 1, n, n];
+        for (int i = 0; i < slabs.Length; i++) Mark(At(i), marks[i]);
+        var (freed, liveBytes) = SweepAll(central);
+        Assert.Equal(8L * n - marks.Sum(), freed);
+        Assert.Equal(marks.Sum() * 16L, liveBytes);
+        Assert.Equal(inUse - 2, pages.DescriptorsInUse);
+        foreach (int i in new[] { 1, 4, 6, 7 })
+        {
+            Assert.Equal(SlabState.Full, At(i)->State);
+            Assert.Equal(n, At(i)->AllocCount);
+        }
+        foreach (int i in new[] { 2, 5 })
+        {
+            Assert.Equal(SlabState.Partial, At(i)->State);
+            Assert.Equal(marks[i], At(i)->AllocCount);
+        }
+        central.AssertValid();
+
+        // Second cycle: the slabs the first one filed on Full are found again, from the array
+        // it filled while it read the other: one in each shard dies now, as do the partial ones.
+        foreach (int i in new[] { 1, 6 }) Mark(At(i), n);
+        foreach (int i in new[] { 2, 4, 5, 7 }) Mark(At(i), 0);
+        (freed, liveBytes) = SweepAll(central);
+        Assert.Equal(2L * n + n / 2 + 1, freed);
+        Assert.Equal(2L * n * 16, liveBytes);
+        Assert.Equal(inUse - 6, pages.DescriptorsInUse);
+        foreach (int i in new[] { 1, 6 }) Assert.Equal(SlabState.Full, At(i)->State);
+        central.AssertValid();
+
+        // Third: the last two die, and nothing is left to sweep.
+        foreach (int i in new[] { 1, 6 }) Mark(At(i), 0);
+        (freed, liveBytes) = SweepAll(central);
+        Assert.Equal(2L * n, freed);
+        Assert.Equal(0, liveBytes);
+        Assert.Equal(inUse - 8, pages.DescriptorsInUse);
+        Assert.Equal((0L, 0L), SweepAll(central));
+    }, SlabKind.Collected);
 }

@@ -132,6 +132,8 @@ public unsafe class SlabTests
                 Assert.Equal(0, (long)p % Slab.Alignment);
                 foreach (ulong* bits in new[] { s->BitsA, s->BitsB, s->RemoteBits, s->GreyBits, s->OwnerFrees })
                     Assert.Equal(0, (long)bits % Slab.Alignment);
+                Assert.Equal(Slab.BitsAOffset, (int)((byte*)s->BitsA - (byte*)s));   // the sweep prefetches these lines
+                Assert.Equal(Slab.BitsBOffset, (int)((byte*)s->BitsB - (byte*)s));
                 Assert.True((s->AllocBits == s->BitsA && s->MarkBits == s->BitsB) || (s->AllocBits == s->BitsB && s->MarkBits == s->BitsA));
             }
             Assert.Equal(0, (long)ThreadCache.EmptySlab % Slab.Alignment);
