@@ -233,4 +233,48 @@ public unsafe class CentralTests
         Assert.Equal(inUse - 8, pages.DescriptorsInUse);
         Assert.Equal((0L, 0L), SweepAll(central));
     }, SlabKind.Collected);
+
+    [Fact]
+    public void A_generational_sweep_files_full_survivors_as_old_and_only_a_full_sweep_reads_them_again() => WithCentral(2, (central, pages, one, two) =>
+    {
+        var slabs = new nint[4];
+        for (int i = 0; i < slabs.Length; i++)
+        {
+            Slab* s = central.Acquire((nint)(i % 2 == 0 ? one : two), shard: i % 2);
+            Take(s);
+            central.Release(s);
+            slabs[i] = (nint)s;
+        }
+        Slab* At(int i) => (Slab*)slabs[i];
+        int n = At(0)->NElems;
+        int inUse = pages.DescriptorsInUse;
+        long Sweep(bool minor, out long live)
+        {
+            long freed = 0;
+            live = 0;
+            for (int i = 0; i < central.ShardCount; i++) freed += central.SweepShard(i, keepMarks: true, minor, keepEmpty: false, ref live);
+            return freed;
+        }
+
+        // A minor sweep: two slabs survive whole (old, on OldFull), one in part, one dies.
+        int[] marks = [n, n, n / 2, 0];
+        for (int i = 0; i < slabs.Length; i++) Mark(At(i), marks[i]);
+        Assert.Equal(n + (n - n / 2), Sweep(minor: true, out long live));
+        Assert.Equal((2L * n + n / 2) * 16, live);
+        Assert.Equal(inUse - 1, pages.DescriptorsInUse);
+        foreach (int i in new[] { 0, 1 }) Assert.True(At(i)->State == SlabState.Full && At(i)->HasOld, "a full slab of survivors is filed as old");
+        central.AssertValid();
+
+        // The next minor sweep counts the old slabs without reading them: marks kept, nothing freed.
+        Assert.Equal(0, Sweep(minor: true, out live));
+        Assert.Equal((2L * n + n / 2) * 16, live);
+
+        // A full sweep reads them again: with their marks cleared, as a full cycle clears
+        // them before it marks, they die.
+        foreach (int i in new[] { 0, 1, 2 }) Mark(At(i), 0);
+        Assert.Equal(2L * n + n / 2, Sweep(minor: false, out live));
+        Assert.Equal(0, live);
+        Assert.Equal(inUse - 4, pages.DescriptorsInUse);
+        Assert.Equal(0, Sweep(minor: false, out live));
+    }, SlabKind.Collected);
 }
