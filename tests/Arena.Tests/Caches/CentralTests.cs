@@ -44,6 +44,24 @@ public unsafe class CentralTests
         }
     }
 
+    /// <summary>
+    /// <paramref name="count"/> slabs taken by the two caches in turn, alternately in shards 0 and
+    /// 1, used up and given back: all on their shard's Full list.
+    /// </summary>
+    private static nint[] UseUp(Central central, int count, CacheBlock* one, CacheBlock* two)
+    {
+        var slabs = new nint[count];
+        for (int i = 0; i < count; i++)
+        {
+            Slab* s = central.Acquire((nint)(i % 2 == 0 ? one : two), shard: i % 2);
+            Take(s);
+            central.Release(s);
+            Assert.Equal(SlabState.Full, s->State);
+            slabs[i] = (nint)s;
+        }
+        return slabs;
+    }
+
     /// <summary>Sweeps every shard of <paramref name="central"/> as a non-generational cycle does; returns the objects freed and the bytes kept.</summary>
     private static (long Freed, long LiveBytes) SweepAll(Central central)
     {
@@ -182,15 +200,7 @@ public unsafe class CentralTests
     {
         // Eight slabs used up by two caches, alternately in the two shards: all on Full, where
         // the sweep reads them from the array that mirrors the list (Central's FullOrder).
-        var slabs = new nint[8];
-        for (int i = 0; i < slabs.Length; i++)
-        {
-            Slab* s = central.Acquire((nint)(i % 2 == 0 ? one : two), shard: i % 2);
-            Take(s);
-            central.Release(s);
-            Assert.Equal(SlabState.Full, s->State);
-            slabs[i] = (nint)s;
-        }
+        nint[] slabs = UseUp(central, 8, one, two);
         Slab* At(int i) => (Slab*)slabs[i];
         int n = At(0)->NElems;
         int inUse = pages.DescriptorsInUse;
@@ -237,14 +247,7 @@ public unsafe class CentralTests
     [Fact]
     public void A_generational_sweep_files_full_survivors_as_old_and_only_a_full_sweep_reads_them_again() => WithCentral(2, (central, pages, one, two) =>
     {
-        var slabs = new nint[4];
-        for (int i = 0; i < slabs.Length; i++)
-        {
-            Slab* s = central.Acquire((nint)(i % 2 == 0 ? one : two), shard: i % 2);
-            Take(s);
-            central.Release(s);
-            slabs[i] = (nint)s;
-        }
+        nint[] slabs = UseUp(central, 4, one, two);
         Slab* At(int i) => (Slab*)slabs[i];
         int n = At(0)->NElems;
         int inUse = pages.DescriptorsInUse;
