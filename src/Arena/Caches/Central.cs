@@ -38,12 +38,12 @@
 // are traced and scanned as any full slab's); collected slabs take no remote frees,
 // so OnRemoteFreeIntoFull never looks for them on Full.
 //
-// A collected class's Full list is also kept as an array per shard (Shard.FullOrder),
-// in the order the slabs were pushed: only Classify adds to that list and only the sweep
-// empties it (collected slabs take no remote frees), so the two hold the same slabs. The
-// sweep reads the array instead of following the links, so the loads of the descriptors
-// ahead are started before the one at hand is swept; following the links, each step waited
-// for the previous descriptor's line, about 300 ns a slab on a 2-core virtual machine.
+// A collected class's Full list is an array per shard (Shard.FullOrder), not a linked
+// list: only Classify adds to it and only the sweep empties it (collected slabs take no
+// remote frees, so none is ever unlinked from the middle). The sweep reads the array, so
+// the loads of the descriptors ahead are started before the one at hand is swept;
+// following links, each step waited for the previous descriptor's line, about 300 ns a
+// slab on a 2-core virtual machine. Manual classes keep the linked Full list.
 //
 // A paced cycle's sweep keeps the slabs it empties on Partial: the threads that
 // triggered it are about to allocate as much again, and taking an empty slab back
@@ -80,10 +80,9 @@ internal sealed unsafe class Central
         /// <summary>Slabs the sweeps have visited, cumulative (the slabs OldFull spared minor sweeps are not).</summary>
         public long SweptSlabs;
         /// <summary>
-        /// A collected class's <see cref="Full"/> list as an array, in the order the slabs were
-        /// pushed (the list read from its tail): the sweep reads it instead of following the links,
-        /// so that it can load descriptors ahead. Only Classify adds to a collected Full list and
-        /// only the sweep takes from it, so the two always hold the same slabs.
+        /// A collected class's full slabs, in the order they were filed, in place of
+        /// <see cref="Full"/> (which only manual classes use): the sweep reads it and loads the
+        /// descriptors ahead (see the overview).
         /// </summary>
         public nint[] FullOrder = [];
         /// <summary>The slabs in <see cref="FullOrder"/>.</summary>
@@ -276,6 +275,7 @@ internal sealed unsafe class Central
             {
                 for (Slab* s = sh.Partial; s != null; s = s->Next) visit(s, ref state);
                 for (Slab* s = sh.Full; s != null; s = s->Next) visit(s, ref state);
+                for (int k = sh.FullCount - 1; k >= 0; k--) visit((Slab*)sh.FullOrder[k], ref state);
                 for (Slab* s = sh.OldFull; s != null; s = s->Next) visit(s, ref state);
             }
         }
@@ -315,14 +315,14 @@ internal sealed unsafe class Central
             // Detach the lists, then sweep them one after another: each slab is filed anew.
             // (Joining them first would walk every slab of the first list once more.)
             Slab* partial = sh.Partial, oldFull = minor ? null : sh.OldFull;
-            sh.Partial = sh.Full = null;
+            sh.Partial = null;
             if (minor) liveBytes += sh.OldFullBytes;
             else
             {
                 sh.OldFull = null;
                 sh.OldFullBytes = 0;
             }
-            // The Full list by its array: swap in the spare, which Classify fills as it files.
+            // The full slabs' array: swap in the spare, which Classify fills as it files.
             nint[] order = sh.FullOrder;
             int count = sh.FullCount;
             sh.FullOrder = sh.FullOrderSpare;
@@ -351,9 +351,9 @@ internal sealed unsafe class Central
     }
 
     /// <summary>
-    /// <see cref="SweepShard"/> for the Full list of shard <paramref name="sh"/>, given as the
-    /// first <paramref name="count"/> entries of <paramref name="order"/> (the list's slabs in
-    /// the order they were pushed), read from the end so that the slabs are swept in list order.
+    /// <see cref="SweepShard"/> for the full slabs of shard <paramref name="sh"/>, the first
+    /// <paramref name="count"/> entries of <paramref name="order"/> (in the order they were
+    /// filed), read from the end, newest first, as a list would give them.
     /// Reading an array instead of following each slab's link lets the loads of the slabs
     /// ahead start before the current one is done: the descriptors' lines the sweep reads (the
     /// two header lines and the first line of each bitmap) are prefetched <c>SweepAhead</c>
@@ -380,7 +380,7 @@ internal sealed unsafe class Central
     /// <summary>How many slabs ahead <see cref="SweepOrder"/> prefetches.</summary>
     private const int SweepAhead = 8;
 
-    /// <summary>Records a slab just pushed on a collected class's Full list in the shard's <see cref="Shard.FullOrder"/>. Under the shard's lock.</summary>
+    /// <summary>Files a full slab of a collected class in the shard's <see cref="Shard.FullOrder"/>. Under the shard's lock.</summary>
     private static void AppendFull(Shard sh, Slab* s)
     {
         if (sh.FullCount == sh.FullOrder.Length) Array.Resize(ref sh.FullOrder, Math.Max(64, sh.FullOrder.Length * 2));
@@ -433,11 +433,14 @@ internal sealed unsafe class Central
                     System.Diagnostics.Debug.Assert(s->State == SlabState.Partial && s->SizeClass == _sizeClass && s->Kind == _kind && s->Owner == 0 && s->Shard == i, "partial list holds partial slabs of its class and shard");
                     s->AssertValid();
                 }
-                for (Slab* s = sh.Full; s != null; s = s->Next)
+                void CheckFull(Slab* s, int shard)
                 {
-                    System.Diagnostics.Debug.Assert(s->State == SlabState.Full && s->SizeClass == _sizeClass && s->Kind == _kind && s->Owner == 0 && s->Shard == i, "full list holds full slabs of its class and shard");
+                    System.Diagnostics.Debug.Assert(s->State == SlabState.Full && s->SizeClass == _sizeClass && s->Kind == _kind && s->Owner == 0 && s->Shard == shard, "full list holds full slabs of its class and shard");
                     s->AssertValid();
                 }
+                for (Slab* s = sh.Full; s != null; s = s->Next) CheckFull(s, i);
+                for (int k = 0; k < sh.FullCount; k++) CheckFull((Slab*)sh.FullOrder[k], i);
+                System.Diagnostics.Debug.Assert(SlabClass.IsCollected(_kind) ? sh.Full == null : sh.FullCount == 0, "a collected class files its full slabs in FullOrder, a manual one on Full");
                 long oldBytes = 0;
                 for (Slab* s = sh.OldFull; s != null; s = s->Next)
                 {
@@ -447,14 +450,6 @@ internal sealed unsafe class Central
                     oldBytes += (long)s->NElems * s->ElemSize;
                 }
                 System.Diagnostics.Debug.Assert(oldBytes == sh.OldFullBytes, "OldFull's byte count matches its slabs");
-                if (SlabClass.IsCollected(_kind))
-                {
-                    // A collected class's Full list is its FullOrder array read from the end.
-                    int k = sh.FullCount;
-                    for (Slab* s = sh.Full; s != null; s = s->Next)
-                        System.Diagnostics.Debug.Assert(k > 0 && sh.FullOrder[--k] == (nint)s, "a collected class's Full list is its FullOrder array, newest first");
-                    System.Diagnostics.Debug.Assert(k == 0, "FullOrder holds no slab that is not on the Full list");
-                }
             }
         }
     }
@@ -487,11 +482,8 @@ internal sealed unsafe class Central
                 Push(ref sh.OldFull, s);
                 sh.OldFullBytes += (long)s->NElems * s->ElemSize;
             }
-            else
-            {
-                Push(ref sh.Full, s);
-                if (SlabClass.IsCollected(_kind)) AppendFull(sh, s);
-            }
+            else if (SlabClass.IsCollected(_kind)) AppendFull(sh, s);
+            else Push(ref sh.Full, s);
             return false;
         }
         s->State = SlabState.Partial;

@@ -198,8 +198,8 @@ public unsafe class CentralTests
     [Fact]
     public void The_sweep_finds_every_full_slab_of_a_collected_class_cycle_after_cycle() => WithCentral(2, (central, pages, one, two) =>
     {
-        // Eight slabs used up by two caches, alternately in the two shards: all on Full, where
-        // the sweep reads them from the array that mirrors the list (Central's FullOrder).
+        // Eight slabs used up by two caches, alternately in the two shards: all full, filed in the
+        // array a collected class keeps its full slabs in (Central's FullOrder), which the sweep reads.
         nint[] slabs = UseUp(central, 8, one, two);
         Slab* At(int i) => (Slab*)slabs[i];
         int n = At(0)->NElems;
