@@ -177,8 +177,28 @@ public unsafe class SweepBenchmarks
     [Params(64, 1024)]
     public int Descriptors { get; set; }
 
-    [GlobalSetup]
-    public void Setup()
+    // Each vector width's benchmark runs only where that width is the hardware's: elsewhere its
+    // kernel falls back to a narrower one, and the row would carry a width it did not measure.
+    [GlobalSetup(Targets = [nameof(Scalar)])]
+    public void Setup() => Fill();
+
+    [GlobalSetup(Targets = [nameof(V128)])]
+    public void Setup128() => FillFor(128);
+
+    [GlobalSetup(Targets = [nameof(V256)])]
+    public void Setup256() => FillFor(256);
+
+    [GlobalSetup(Targets = [nameof(V512)])]
+    public void Setup512() => FillFor(512);
+
+    private void FillFor(int width)
+    {
+        if (MarkBitsKernel.BestWidth < width)
+            throw new NotSupportedException($"This machine's widest sweep kernel is {(MarkBitsKernel.BestWidth == 0 ? "scalar" : MarkBitsKernel.BestWidth + " bits")}: the {width}-bit kernel would fall back to it, so its row is left out (NA).");
+        Fill();
+    }
+
+    private void Fill()
     {
         _slabs = Slab.AllocDescriptors(Descriptors);           // as SlabPool makes them: aligned, bitmaps set up
         var rng = new Random(7);
