@@ -221,7 +221,7 @@ public static class CompareRunner
         512 => System.Runtime.Intrinsics.X86.Avx512Vbmi.IsSupported ? "sweep at 512 bits (AVX-512 with VBMI)" : "sweep at 512 bits (AVX-512)",
         256 => "sweep at 256 bits (AVX2, no AVX-512)",
         128 => "sweep at 128 bits (SSSE3, no AVX2)",
-        _ => "sweep in scalar words (no vector instructions)",
+        _ => "sweep in scalar words (no SSSE3, AVX2 or AVX-512)",
     };
 
     private static (string Output, double Seconds, long Peak, PauseSummary? Pauses) RunChild(BinaryTreesVariant v, CompareOptions o)
