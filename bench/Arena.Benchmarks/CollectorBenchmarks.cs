@@ -179,9 +179,6 @@ public unsafe class SweepBenchmarks
 
     // Each vector width's benchmark runs only where that width is the hardware's: elsewhere its
     // kernel falls back to a narrower one, and the row would carry a width it did not measure.
-    [GlobalSetup(Targets = [nameof(Scalar)])]
-    public void Setup() => Fill();
-
     [GlobalSetup(Targets = [nameof(V128)])]
     public void Setup128() => FillFor(128);
 
@@ -194,11 +191,12 @@ public unsafe class SweepBenchmarks
     private void FillFor(int width)
     {
         if (MarkBitsKernel.BestWidth < width)
-            throw new NotSupportedException($"This machine's widest sweep kernel is {(MarkBitsKernel.BestWidth == 0 ? "scalar" : MarkBitsKernel.BestWidth + " bits")}: the {width}-bit kernel would fall back to it, so its row is left out (NA).");
-        Fill();
+            throw new NotSupportedException($"This machine runs the {Compare.CompareRunner.SweepWidth()}; the {width}-bit kernel would fall back to it, so its row is left out (NA).");
+        Setup();
     }
 
-    private void Fill()
+    [GlobalSetup(Targets = [nameof(Scalar)])]
+    public void Setup()
     {
         _slabs = Slab.AllocDescriptors(Descriptors);           // as SlabPool makes them: aligned, bitmaps set up
         var rng = new Random(7);

@@ -88,7 +88,7 @@ public static class CompareRunner
         rows.AddRange(Collection(o.Smoke ? 10 : 18));
         Console.Error.WriteLine();
 
-        string machine = $"{RuntimeInformation.OSDescription.Trim()}, {RuntimeInformation.ProcessArchitecture}{CpuName()}, {Environment.ProcessorCount} logical cores, {VectorWidth()}, .NET {Environment.Version}";
+        string machine = $"{RuntimeInformation.OSDescription.Trim()}, {RuntimeInformation.ProcessArchitecture}{CpuName()}, {Environment.ProcessorCount} logical cores, {SweepWidth()}, .NET {Environment.Version}";
         string markdown = ResultsWriter.Markdown(rows, machine, o);
         Console.WriteLine(markdown);
         Directory.CreateDirectory(o.OutputDirectory);
@@ -216,7 +216,7 @@ public static class CompareRunner
     /// processor's name alone (often "AMD EPYC" on virtual machines) does not tell whether it
     /// has AVX-512, and the sweep's figures move with it.
     /// </summary>
-    private static string VectorWidth() => Arena.Collector.MarkBitsKernel.BestWidth switch
+    internal static string SweepWidth() => Arena.Collector.MarkBitsKernel.BestWidth switch
     {
         512 => System.Runtime.Intrinsics.X86.Avx512Vbmi.IsSupported ? "sweep at 512 bits (AVX-512 with VBMI)" : "sweep at 512 bits (AVX-512)",
         256 => "sweep at 256 bits (AVX2, no AVX-512)",

@@ -63,10 +63,10 @@ public unsafe class CentralTests
     }
 
     /// <summary>Sweeps every shard of <paramref name="central"/> as a non-generational cycle does; returns the objects freed and the bytes kept.</summary>
-    private static (long Freed, long LiveBytes) SweepAll(Central central)
+    private static (long Freed, long LiveBytes) SweepAll(Central central, bool keepMarks = false, bool minor = false)
     {
         long freed = 0, live = 0;
-        for (int i = 0; i < central.ShardCount; i++) freed += central.SweepShard(i, keepMarks: false, minor: false, keepEmpty: false, ref live);
+        for (int i = 0; i < central.ShardCount; i++) freed += central.SweepShard(i, keepMarks, minor, keepEmpty: false, ref live);
         return (freed, live);
     }
 
@@ -253,9 +253,7 @@ public unsafe class CentralTests
         int inUse = pages.DescriptorsInUse;
         long Sweep(bool minor, out long live)
         {
-            long freed = 0;
-            live = 0;
-            for (int i = 0; i < central.ShardCount; i++) freed += central.SweepShard(i, keepMarks: true, minor, keepEmpty: false, ref live);
+            (long freed, live) = SweepAll(central, keepMarks: true, minor);
             return freed;
         }
 
