@@ -34,8 +34,9 @@
 //      object. Small traced objects are marked by slab, as Go 1.25's Green Tea marks by
 //      span: greying one sets its grey bit and queues its slab once (first in, first
 //      out, so that more of its objects turn grey while it waits); the worker that takes
-//      the slab marks and scans its grey objects in address order, and greys those its
-//      objects point to in the same slab without a lookup or a push (ScanSlab). Only
+//      the slab marks and scans its grey objects in address order, upward or downward as
+//      its data points (WorkList.NoteScanPasses), and greys those its objects point to in
+//      the same slab without a lookup or a push (ScanSlab). Only
 //      that worker writes the slab's mark bits; others set grey bits, atomically when
 //      several workers run, as they set the marks of pointer-free and large objects.
 //   5. Sweep, eagerly, while the world is still stopped: per slab, alloc bits become the
@@ -130,6 +131,7 @@ internal sealed unsafe class Collector
 
     // Mark state of the running cycle.
     private bool _parallelMark;
+    private ScanOrder _scanOrder;         // Adaptive but in tests (ForceScanOrder)
     private WorkList _global;
     private readonly object _globalLock = new();
     private int _idleWorkers;
@@ -896,7 +898,7 @@ internal sealed unsafe class Collector
         while (work.Count > 0)
         {
             nuint item = work.Take();
-            PrefetchNext(ref work);
+            PrefetchNext(ref work, ScansDown(in work));
             if ((item & SlabTag) != 0) ScanSlab<TMarks>((Slab*)(item & ~SlabTag), ref work);
             else ScanLarge(item, ref work);
             if (TMarks.Parallel && work.Count >= ShareThreshold && Volatile.Read(ref _idleWorkers) > 0) Share(ref work);
@@ -919,7 +921,12 @@ internal sealed unsafe class Collector
         {
             do
             {
-                if (s->ElemSize <= MaskScanMax) ScanSmallObjects<TMarks>(s, ref work, _heapId);
+                if (s->ElemSize <= MaskScanMax)
+                {
+                    bool down = ScansDown(in work);
+                    int passes = down ? ScanSmallObjects<TMarks, DownOrder>(s, ref work, _heapId) : ScanSmallObjects<TMarks, UpOrder>(s, ref work, _heapId);
+                    work.NoteScanPasses(passes);
+                }
                 else ScanWideObjects<TMarks>(s, ref work);
             }
             while (AnyGrey(s, words));                                  // greyed behind the pass
@@ -935,13 +942,20 @@ internal sealed unsafe class Collector
     }
 
     /// <summary>
-    /// One pass of <see cref="ScanSlab"/> over a slab of objects of at most
-    /// <see cref="MaskScanMax"/> bytes. Its grey objects are marked and scanned in address
-    /// order, and a pointer to an object of the same slab marks it at once: it is scanned in this
-    /// same pass if it lies ahead or in the bitmap word at hand, in the next if in a word behind.
-    /// Only pointers out of the slab go through <see cref="Shade"/>, which pushes their slab
-    /// once. A tree or a list allocated in order is so scanned as it lies in memory, which the
-    /// hardware prefetcher follows, and the work list holds slabs, not objects.
+    /// Marks and scans the grey objects of a slab of objects of at most
+    /// <see cref="MaskScanMax"/> bytes, for <see cref="ScanSlab"/>, in passes over its bitmap
+    /// words; returns how many passes it took. A pass takes the words and the grey objects in
+    /// each in address order, upward or downward (<typeparamref name="TOrder"/>), and a pointer
+    /// to an object of the same slab marks it at once: it is scanned in this same pass if it
+    /// lies ahead or in the bitmap word at hand, in the next pass if in a word behind. Only
+    /// pointers out of the slab go through <see cref="Shade"/>, which pushes their slab once. A
+    /// tree or a list allocated in order is so scanned as it lies in memory, which the hardware
+    /// prefetcher follows, and the work list holds slabs, not objects. Data allocated parents
+    /// first (a tree built top-down, a list built by appending) has its children ahead, upward,
+    /// and takes one pass upward; data allocated children first (a tree built bottom-up, a list
+    /// built by prepending) has them behind and takes one pass downward, where upward it would
+    /// take a pass for every word it crosses. The work list keeps the order that needs one pass
+    /// (<see cref="WorkList.NoteScanPasses"/>).
     /// </summary>
     /// <remarks>
     /// Three things keep the loop's values in registers and its loads early:
@@ -954,16 +968,16 @@ internal sealed unsafe class Collector
     /// marks written back once the word's objects are done: most children lie in the same word,
     /// and marking each through memory would make every object wait for the previous one's
     /// store of that word.</item>
-    /// <item>When the slot after the object at hand is grey, it is scanned next from an address
-    /// one slot on, not from the grey bits; failing that, the slot before. In data allocated in
-    /// order, parents first (a tree built top-down, a list built by appending) or children
-    /// first (a tree built bottom-up, a list built by prepending), one of the two nearly always
-    /// is, so the branch is predicted and the next object's loads do not wait for the bits the
-    /// object's pointers set.</item>
+    /// <item>When the slot after the object at hand (upward; the slot before, downward) is
+    /// grey, it is scanned next from an address one slot on, not from the grey bits; failing
+    /// that, the slot on the other side. In data allocated in order, parents first or children
+    /// first, the first of the two nearly always is, so the branch is predicted and the next
+    /// object's loads do not wait for the bits the object's pointers set.</item>
     /// </list>
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
-    private static void ScanSmallObjects<TMarks>(Slab* s, ref WorkList work, int heapId) where TMarks : struct, IMarkBits
+    private static int ScanSmallObjects<TMarks, TOrder>(Slab* s, ref WorkList work, int heapId)
+        where TMarks : struct, IMarkBits where TOrder : struct, IScanOrder
     {
         nuint sbase = s->Base;
         nuint size = s->ElemSize;
@@ -981,11 +995,14 @@ internal sealed unsafe class Collector
         OutPointers outBuffer;                                  // not zeroed: only [0, nOut) is read
         nuint* outs = (nuint*)&outBuffer;
         int nOut = 0;
+        int passes = 0;
         bool behind;
         do
         {
-            for (int w = 0; w < words; w++)
+            passes++;
+            for (int i = 0; i < words; i++)
             {
+                int w = TOrder.Down ? words - 1 - i : i;
                 while (true)
                 {
                     ulong grey = TakeGreyAndMark(s, w, TMarks.TakeGrey(&s->GreyBits[w])) | pending[w];
@@ -999,7 +1016,7 @@ internal sealed unsafe class Collector
                     if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
                         for (ulong g = grey; g != 0; g &= g - 1)
                             System.Runtime.Intrinsics.X86.Sse.Prefetch0((void*)SlotAt(sbase, size, w, System.Numerics.BitOperations.TrailingZeroCount(g)));
-                    int bitIdx = System.Numerics.BitOperations.TrailingZeroCount(grey);
+                    int bitIdx = FirstGrey<TOrder>(grey);
                     nuint obj = SlotAt(sbase, size, w, bitIdx);
                     while (true)
                     {
@@ -1037,23 +1054,24 @@ internal sealed unsafe class Collector
                             ShadeOut<TMarks>(outs, nOut, ref work, heapId);
                             nOut = 0;
                         }
-                        // The next slot, when grey, is the next object: its address does not wait
-                        // for the bits this object's pointers set, so its loads start early.
-                        if ((grey & (2UL << bitIdx)) != 0)   // 0 past bit 63, where the shift drops the bit
+                        // The next slot in the pass's order, when grey, is the next object: its
+                        // address does not wait for the bits this object's pointers set, so its
+                        // loads start early. Failing that, the slot on the other side, likewise.
+                        // (2UL << bitIdx is 0 past bit 63, and (1UL << bitIdx) >> 1 is 0 at bit 0.)
+                        if ((grey & (TOrder.Down ? (1UL << bitIdx) >> 1 : 2UL << bitIdx)) != 0)
                         {
-                            bitIdx++;
-                            obj += size;
+                            bitIdx += TOrder.Down ? -1 : 1;
+                            obj = TOrder.Down ? obj - size : obj + size;
                             continue;
                         }
                         if (grey == 0) break;
-                        // The slot before, likewise, for data allocated children first.
-                        if ((grey & ((1UL << bitIdx) >> 1)) != 0)   // 0 at bit 0
+                        if ((grey & (TOrder.Down ? 2UL << bitIdx : (1UL << bitIdx) >> 1)) != 0)
                         {
-                            bitIdx--;
-                            obj -= size;
+                            bitIdx += TOrder.Down ? 1 : -1;
+                            obj = TOrder.Down ? obj + size : obj - size;
                             continue;
                         }
-                        bitIdx = System.Numerics.BitOperations.TrailingZeroCount(grey);
+                        bitIdx = FirstGrey<TOrder>(grey);
                         obj = SlotAt(sbase, size, w, bitIdx);
                     }
                     s->MarkBits[w] = wordMarks;
@@ -1069,7 +1087,40 @@ internal sealed unsafe class Collector
         }
         while (behind);
         if (nOut > 0) ShadeOut<TMarks>(outs, nOut, ref work, heapId);
+        return passes;
     }
+
+    /// <summary>How <see cref="ScanSlab"/> picks the order of a slab's passes: as each worker's list keeps it, or always the one given (for tests).</summary>
+    internal enum ScanOrder { Adaptive, Up, Down }
+
+    /// <summary>Makes every pass of the scan by slab take <paramref name="order"/>, so that tests reach each order's paths for sure.</summary>
+    internal void ForceScanOrder(ScanOrder order) => _scanOrder = order;
+
+    /// <summary>Whether the worker of <paramref name="work"/> scans its next slab downward.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool ScansDown(in WorkList work) => _scanOrder == ScanOrder.Adaptive ? work.ScanDown : _scanOrder == ScanOrder.Down;
+
+    /// <summary>The order a pass of <see cref="ScanSmallObjects"/> takes a slab's words and their grey objects in.</summary>
+    private interface IScanOrder
+    {
+        /// <summary>True: from the highest address down; false: from the lowest up.</summary>
+        static abstract bool Down { get; }
+    }
+
+    private struct UpOrder : IScanOrder
+    {
+        public static bool Down => false;
+    }
+
+    private struct DownOrder : IScanOrder
+    {
+        public static bool Down => true;
+    }
+
+    /// <summary>The grey object of a word a pass in <typeparamref name="TOrder"/> takes first: the lowest bit upward, the highest downward.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int FirstGrey<TOrder>(ulong grey) where TOrder : struct, IScanOrder
+        => TOrder.Down ? 63 - System.Numerics.BitOperations.LeadingZeroCount(grey) : System.Numerics.BitOperations.TrailingZeroCount(grey);
 
     /// <summary>The address of slot <paramref name="w"/>·64 + <paramref name="bit"/> of a slab whose slots of <paramref name="size"/> bytes start at <paramref name="slotsBase"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -1095,11 +1146,13 @@ internal sealed unsafe class Collector
     /// Prefetches for the next two slabs of the queue, in two stages, so that each one's misses
     /// overlap the scan of the slab before: the one after next gets its descriptor's lines (the
     /// fields, alloc, mark and grey bits) fetched; the next one, whose descriptor was fetched
-    /// one slab earlier, gets the first lines from its first grey object. Without this, a slab
-    /// taken from a first-in-first-out queue starts cold.
+    /// one slab earlier, gets the first lines of the grey object its scan takes first (the
+    /// lowest, or the highest when the scan goes <paramref name="down"/>) and the lines after
+    /// it in the scan's direction. Without this, a slab taken from a first-in-first-out queue
+    /// starts cold.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchNext(ref WorkList work)
+    private static void PrefetchNext(ref WorkList work, bool down)
     {
         if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
         int left = work.Count;
@@ -1114,12 +1167,14 @@ internal sealed unsafe class Collector
         if (left >= 1 && (work.Items[work._head] & SlabTag) != 0)
         {
             Slab* next = (Slab*)(work.Items[work._head] & ~SlabTag);
-            for (int w = 0; w < next->Words; w++)
+            int words = next->Words;
+            for (int i = 0; i < words; i++)
             {
+                int w = down ? words - 1 - i : i;
                 ulong g = next->GreyBits[w];
                 if (g == 0) continue;
-                byte* obj = (byte*)SlotAt(next->Base, next->ElemSize, w, System.Numerics.BitOperations.TrailingZeroCount(g));
-                for (int k = 0; k < PrefetchLines; k++) System.Runtime.Intrinsics.X86.Sse.Prefetch0(obj + k * 64);
+                byte* obj = (byte*)SlotAt(next->Base, next->ElemSize, w, down ? FirstGrey<DownOrder>(g) : FirstGrey<UpOrder>(g));
+                for (int k = 0; k < PrefetchLines; k++) System.Runtime.Intrinsics.X86.Sse.Prefetch0(obj + (down ? -k : k) * 64);
                 return;
             }
         }

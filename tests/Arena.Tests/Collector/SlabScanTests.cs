@@ -18,12 +18,33 @@ public unsafe partial struct GcWide
 /// its paths from objects of one slab: pointers ahead in the same bitmap word, in a later
 /// word, behind (found by a second pass), stale and interior pointers, slabs of mixed types
 /// (no stamp) and objects too wide for one mask. Each runs with one mark worker (plain bits)
-/// and with two (atomic bits, and the release-and-look-again protocol), and checks that no
-/// slab is left grey or queued.
+/// and with two (atomic bits, and the release-and-look-again protocol), with every pass taken
+/// upward, with every pass taken downward, and in the order each worker adapts, and checks
+/// that no slab is left grey or queued.
 /// </summary>
 public unsafe class SlabScanTests
 {
-    private static Heap NewHeap(int workers) => new(new HeapOptions { MarkWorkers = workers });
+    /// <summary>The order the scan's passes take a slab in (the collector's internal ScanOrder, for test names).</summary>
+    public enum Order { Up, Down, Adaptive }
+
+    private static Heap NewHeap(int workers, Order order)
+    {
+        var heap = new Heap(new HeapOptions { MarkWorkers = workers });
+        heap.Collector.ForceScanOrder(order switch
+        {
+            Order.Up => global::Arena.Collector.Collector.ScanOrder.Up,
+            Order.Down => global::Arena.Collector.Collector.ScanOrder.Down,
+            _ => global::Arena.Collector.Collector.ScanOrder.Adaptive,
+        });
+        return heap;
+    }
+
+    /// <summary>One and two mark workers, each with passes upward, downward and adapting.</summary>
+    public static TheoryData<int, Order> WorkersAndOrders => new()
+    {
+        { 1, Order.Up }, { 1, Order.Down }, { 1, Order.Adaptive },
+        { 2, Order.Up }, { 2, Order.Down }, { 2, Order.Adaptive },
+    };
 
     private static Slab* SlabOf(void* p) => AddressMap.Lookup((nuint)p)->SlabOf((nuint)p);
 
@@ -62,9 +83,9 @@ public unsafe class SlabScanTests
     /// and checks that the whole list is there and counted, that nothing is left grey, and
     /// that it all goes once unrooted.
     /// </summary>
-    private static void AssertListKept(int workers, int[] order, Action<Ptr<GcNode>[]>? moreLinks = null)
+    private static void AssertListKept(int workers, Order scanOrder, int[] order, Action<Ptr<GcNode>[]>? moreLinks = null)
     {
-        using var heap = NewHeap(workers);
+        using var heap = NewHeap(workers, scanOrder);
         using var _ = heap.Scope();
         Ptr<GcNode>[] nodes = Nodes(heap, order.Length);
         for (int k = 0; k + 1 < order.Length; k++) nodes[order[k]].Value.Left = nodes[order[k + 1]];
@@ -84,26 +105,23 @@ public unsafe class SlabScanTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void A_list_linked_forward_through_its_slabs_is_kept_whole(int workers)
-        => AssertListKept(workers, [.. Enumerable.Range(0, 3000)]);         // ahead: same word, next word, next slab
+    [MemberData(nameof(WorkersAndOrders))]
+    public void A_list_linked_forward_through_its_slabs_is_kept_whole(int workers, Order order)
+        => AssertListKept(workers, order, [.. Enumerable.Range(0, 3000)]);         // ahead: same word, next word, next slab
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void A_list_linked_backward_is_kept_whole_by_the_passes_behind(int workers)
-        => AssertListKept(workers, [.. Enumerable.Range(0, 3000).Reverse()]);   // every pointer behind its object
+    [MemberData(nameof(WorkersAndOrders))]
+    public void A_list_linked_backward_is_kept_whole_by_the_passes_behind(int workers, Order order)
+        => AssertListKept(workers, order, [.. Enumerable.Range(0, 3000).Reverse()]);   // every pointer behind its object
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void A_tree_linked_children_first_is_kept_whole(int workers)
+    [MemberData(nameof(WorkersAndOrders))]
+    public void A_tree_linked_children_first_is_kept_whole(int workers, Order order)
     {
         // Nodes numbered in post-order: both children lie behind their parent, in the same
         // bitmap word, an earlier word of the slab, or an earlier slab, at every level.
         const int depth = 11;
-        using var heap = NewHeap(workers);
+        using var heap = NewHeap(workers, order);
         using var _ = heap.Scope();
         Ptr<GcNode>[] nodes = Nodes(heap, (1 << (depth + 1)) - 1);
         int next = 0;
@@ -137,27 +155,35 @@ public unsafe class SlabScanTests
     }
 
     [Theory]
-    [InlineData(1, 1)]
-    [InlineData(2, 1)]
-    [InlineData(1, 2)]
-    [InlineData(2, 2)]
-    public void A_list_through_its_nodes_in_random_order_is_kept_whole(int workers, int seed)
+    [MemberData(nameof(WorkersOrdersAndSeeds))]
+    public void A_list_through_its_nodes_in_random_order_is_kept_whole(int workers, Order order, int seed)
     {
-        int[] order = [.. Enumerable.Range(0, 4000)];
-        new Random(seed).Shuffle(order);
+        int[] links = [.. Enumerable.Range(0, 4000)];
+        new Random(seed).Shuffle(links);
         // Every kind of link: ahead and behind, in one word, one slab or another.
-        AssertListKept(workers, order, nodes =>
+        AssertListKept(workers, order, links, nodes =>
         {
-            for (int k = 0; k < order.Length; k += 7) nodes[order[k]].Value.Right = nodes[order[(k * 31 + 5) % order.Length]];
+            for (int k = 0; k < links.Length; k += 7) nodes[links[k]].Value.Right = nodes[links[(k * 31 + 5) % links.Length]];
         });
     }
 
-    [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void A_stale_pointer_to_a_freed_slot_of_the_same_slab_marks_nothing(int workers)
+    /// <summary><see cref="WorkersAndOrders"/>, each with seeds 1 and 2.</summary>
+    public static TheoryData<int, Order, int> WorkersOrdersAndSeeds
     {
-        using var heap = NewHeap(workers);
+        get
+        {
+            var data = new TheoryData<int, Order, int>();
+            foreach (var row in WorkersAndOrders)
+                for (int seed = 1; seed <= 2; seed++) data.Add((int)row[0], (Order)row[1], seed);
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(WorkersAndOrders))]
+    public void A_stale_pointer_to_a_freed_slot_of_the_same_slab_marks_nothing(int workers, Order order)
+    {
+        using var heap = NewHeap(workers, order);
         using var _ = heap.Scope();
         Ptr<GcNode> kept = GcNodes.New(heap, 1);
         Ptr<GcNode> dead = GcNodes.New(heap, 2);
@@ -177,11 +203,10 @@ public unsafe class SlabScanTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void An_interior_pointer_into_an_object_of_the_same_slab_keeps_that_object(int workers)
+    [MemberData(nameof(WorkersAndOrders))]
+    public void An_interior_pointer_into_an_object_of_the_same_slab_keeps_that_object(int workers, Order order)
     {
-        using var heap = NewHeap(workers);
+        using var heap = NewHeap(workers, order);
         using var _ = heap.Scope();
         Ptr<GcNode> head = GcNodes.New(heap, 1);
         Ptr<GcNode> target = GcNodes.New(heap, 2);
@@ -200,11 +225,10 @@ public unsafe class SlabScanTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void A_slab_of_two_types_is_scanned_with_each_objects_own_pointer_bits(int workers)
+    [MemberData(nameof(WorkersAndOrders))]
+    public void A_slab_of_two_types_is_scanned_with_each_objects_own_pointer_bits(int workers, Order order)
     {
-        using var heap = NewHeap(workers);
+        using var heap = NewHeap(workers, order);
         using var _ = heap.Scope();
         // GcNode (pointers in words 0 and 1) and GcTailNode (pointer in word 3) share size
         // class 32: interleaved, their slabs have no stamp, and each object's bits are read.
@@ -242,7 +266,7 @@ public unsafe class SlabScanTests
     [InlineData(2)]
     public void Objects_too_wide_for_one_mask_pointing_back_into_their_slab_are_kept(int workers)
     {
-        using var heap = NewHeap(workers);
+        using var heap = NewHeap(workers, Order.Adaptive);     // one object-by-object pass: no order
         using var _ = heap.Scope();
         const int Count = 100;                                   // 640 bytes each: 12 to an 8 KiB slab
         var all = new Ptr<GcWide>[Count];
@@ -266,15 +290,14 @@ public unsafe class SlabScanTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void A_slab_whose_objects_all_point_out_of_it_is_scanned_in_batches_and_loses_nothing(int workers)
+    [MemberData(nameof(WorkersAndOrders))]
+    public void A_slab_whose_objects_all_point_out_of_it_is_scanned_in_batches_and_loses_nothing(int workers, Order order)
     {
         // A spine greys every middle node before the middle's slabs are scanned; each middle
         // node points to two leaves in other slabs. So one scan of a full middle slab meets 512
         // pointers out of it: more than a batch of them holds, which must be shaded before it
         // overflows.
-        using var heap = NewHeap(workers);
+        using var heap = NewHeap(workers, order);
         using var _ = heap.Scope();
         const int Spine = 512, Middle = 512, Leaves = 2 * Middle;
         Ptr<GcNode>[] nodes = Nodes(heap, Spine + Middle + Leaves);
@@ -300,12 +323,15 @@ public unsafe class SlabScanTests
         Assert.Equal(0, heap.GetStats().HeapObjects);
     }
 
-    [Fact]
-    public void Two_workers_greying_the_same_slabs_leave_none_grey_and_lose_nothing()
+    [Theory]
+    [InlineData(Order.Up)]
+    [InlineData(Order.Down)]
+    [InlineData(Order.Adaptive)]
+    public void Two_workers_greying_the_same_slabs_leave_none_grey_and_lose_nothing(Order order)
     {
         // A random graph over few slabs: both workers keep greying objects of slabs the other
         // is scanning, which then must look again after releasing them.
-        using var heap = NewHeap(2);
+        using var heap = NewHeap(2, order);
         using var _ = heap.Scope();
         const int Count = 200_000;
         Ptr<GcNode>[] nodes = Nodes(heap, Count);

@@ -90,4 +90,25 @@ public unsafe class WorkListTests
             into.Dispose();
         }
     }
+
+    [Fact]
+    public void The_scan_order_turns_after_enough_slab_scans_in_a_row_need_a_pass_behind()
+    {
+        const int n = WorkList.ScansBehindToTurn;
+        Assert.True(n >= 2);
+        var work = new WorkList();
+        Assert.False(work.ScanDown);                              // a cycle starts upward
+        for (int i = 0; i < n - 1; i++) work.NoteScanPasses(3);
+        Assert.False(work.ScanDown);                              // one fewer is not enough
+        work.NoteScanPasses(1);
+        for (int i = 0; i < n - 1; i++) work.NoteScanPasses(2);
+        Assert.False(work.ScanDown);                              // a one-pass scan between reset the count
+        work.NoteScanPasses(2);
+        Assert.True(work.ScanDown);                               // n in a row: the data points the other way
+        for (int i = 0; i < n - 1; i++) work.NoteScanPasses(2);
+        work.NoteScanPasses(1);
+        Assert.True(work.ScanDown);
+        for (int i = 0; i < n; i++) work.NoteScanPasses(2);
+        Assert.False(work.ScanDown);                              // and back, likewise
+    }
 }
