@@ -129,9 +129,11 @@ internal sealed unsafe class Collector
     private readonly long[] _sweptFrees = new long[SizeClassTable.Count];
     private long _sweptLargeFrees, _sweptLargeBytes;
 
+    // How slabs are scanned: Adaptive, but in tests (ForceScanOrder).
+    private ScanOrder _scanOrder;
+
     // Mark state of the running cycle.
     private bool _parallelMark;
-    private ScanOrder _scanOrder;         // Adaptive but in tests (ForceScanOrder)
     private WorkList _global;
     private readonly object _globalLock = new();
     private int _idleWorkers;
@@ -1057,15 +1059,14 @@ internal sealed unsafe class Collector
                         // The next slot in the pass's order, when grey, is the next object: its
                         // address does not wait for the bits this object's pointers set, so its
                         // loads start early. Failing that, the slot on the other side, likewise.
-                        // (2UL << bitIdx is 0 past bit 63, and (1UL << bitIdx) >> 1 is 0 at bit 0.)
-                        if ((grey & (TOrder.Down ? (1UL << bitIdx) >> 1 : 2UL << bitIdx)) != 0)
+                        if ((grey & (TOrder.Down ? BitBefore(bitIdx) : BitAfter(bitIdx))) != 0)
                         {
                             bitIdx += TOrder.Down ? -1 : 1;
                             obj = TOrder.Down ? obj - size : obj + size;
                             continue;
                         }
                         if (grey == 0) break;
-                        if ((grey & (TOrder.Down ? 2UL << bitIdx : (1UL << bitIdx) >> 1)) != 0)
+                        if ((grey & (TOrder.Down ? BitAfter(bitIdx) : BitBefore(bitIdx))) != 0)
                         {
                             bitIdx += TOrder.Down ? 1 : -1;
                             obj = TOrder.Down ? obj + size : obj - size;
@@ -1116,6 +1117,14 @@ internal sealed unsafe class Collector
     {
         public static bool Down => true;
     }
+
+    /// <summary>The bit of the slot after bit <paramref name="bit"/> of a word; 0 past bit 63, where the shift drops it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong BitAfter(int bit) => 2UL << bit;
+
+    /// <summary>The bit of the slot before bit <paramref name="bit"/> of a word; 0 at bit 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong BitBefore(int bit) => (1UL << bit) >> 1;
 
     /// <summary>The grey object of a word a pass in <typeparamref name="TOrder"/> takes first: the lowest bit upward, the highest downward.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
