@@ -18,7 +18,8 @@
 //               allocation and a free write different words). Fold clears
 //               them out of AllocBits. Zero while not cached, and always zero
 //               in a collected slab.
-//   IsAllocated(i) = (AllocBits[i] or (Cached and i < FreeIndex)) and not OwnerFrees[i].
+//   IsAllocated(i) = (AllocBits[i] or (Cached and i < FreeIndex)) and not OwnerFrees[i]
+//               and not RemoteBits[i]: a remote free is a free before it is merged.
 //   AllocCache  ~AllocBits shifted so that bit 0 is the object at FreeIndex:
 //               a 1 is a free object. Searched with a trailing-zero count.
 //               Go: mspan.allocCache.
@@ -264,15 +265,18 @@ internal unsafe struct Slab
 
     /// <summary>
     /// Whether object <paramref name="idx"/> is allocated: its bit, or handed out by the fast path
-    /// of the cache that holds the slab, and not freed by that cache's owner since (the rule at
-    /// the top of this file). For the owner, or for a reader while the owner cannot allocate.
+    /// of the cache that holds the slab, and freed neither by that cache's owner nor by another
+    /// thread since (the rule at the top of this file). For the owner, or for a reader while the
+    /// owner cannot allocate. A remote free racing with the read may go unseen: the object then
+    /// counts as allocated, as it was an instant before.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly bool IsAllocated(int idx)
     {
         ulong mask = 1UL << idx;
         int w = idx >> 6;
-        return ((AllocBits[w] & mask) != 0 || (State == SlabState.Cached && idx < FreeIndex)) && (OwnerFrees[w] & mask) == 0;
+        return ((AllocBits[w] & mask) != 0 || (State == SlabState.Cached && idx < FreeIndex))
+            && ((OwnerFrees[w] | RemoteBits[w]) & mask) == 0;
     }
 
     /// <summary>

@@ -196,6 +196,51 @@ public unsafe class CollectorTests
         Assert.Equal(0, heap.GetStats().HeapObjects);
     }
 
+    /// <summary>
+    /// A manual object freed by a thread whose cache does not hold its slab (a remote free: a bit
+    /// in RemoteBits, merged into the alloc bits only when the slab is refilled) is no root: what
+    /// only it held is freed by the next cycle.
+    /// </summary>
+    [Fact]
+    public void A_manual_object_freed_by_another_thread_is_no_longer_a_root()
+    {
+        using var heap = new Heap();
+        using var _ = heap.Scope();
+        Ptr<GcNode> manual = heap.Alloc<GcNode>();
+        Ptr<GcNode> kept = heap.Alloc<GcNode>();
+        manual.Value.Right = List(heap, 100);
+        kept.Value.Right = List(heap, 10);
+        OtherThread.Run(() => heap.Free(manual));
+        heap.Collect();
+        Assert.Equal(1 + 10, heap.GetStats().HeapObjects);
+        Assert.Equal(10, CheckList(kept.Value.Right));
+        heap.Free(kept);
+        heap.Collect();
+        Assert.Equal(0, heap.GetStats().HeapObjects);
+    }
+
+    /// <summary>
+    /// The same for a manual object freed by the thread that allocated it after its slab left the
+    /// thread's cache: the slab is full, so the next allocation of its class takes another one.
+    /// </summary>
+    [Fact]
+    public void A_manual_object_freed_after_its_slab_left_the_cache_is_no_longer_a_root()
+    {
+        using var heap = new Heap();
+        using var _ = heap.Scope();
+        Ptr<GcNode> manual = heap.Alloc<GcNode>();
+        manual.Value.Right = List(heap, 100);
+        // GcNode is 32 bytes: an 8 KiB slab holds 256. Fill the first slab so it leaves the cache.
+        var fill = new List<Ptr<GcNode>>();
+        for (int i = 0; i < 600; i++) fill.Add(heap.Alloc<GcNode>());
+        heap.Free(manual);
+        heap.Collect();
+        Assert.Equal(600, heap.GetStats().HeapObjects);
+        foreach (Ptr<GcNode> p in fill) heap.Free(p);
+        heap.Collect();
+        Assert.Equal(0, heap.GetStats().HeapObjects);
+    }
+
     [Fact]
     public void Arrays_trace_every_element_and_large_ones_are_swept()
     {
