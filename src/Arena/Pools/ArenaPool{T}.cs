@@ -88,6 +88,7 @@ using Arena.Diagnostics;
 using Arena.Pages;
 using Arena.Pools;
 using Arena.SizeClasses;
+using Arena.Slabs;
 
 namespace Arena;
 
@@ -128,7 +129,10 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
     private readonly int _slot;
     /// <summary>Random, low bits 001: the Rented header of address p is _cookie ^ p.</summary>
     private readonly ulong _cookie;
-    private readonly int _sizeClass;
+    /// <summary>The slab class objects come from: a traced manual class when T holds pointers, so rented objects are roots.</summary>
+    private readonly int _slabClass;
+    /// <summary>T's pointer map moved past the header, for the whole heap object; empty when T holds no pointer.</summary>
+    private readonly ulong[] _allocMap;
     private readonly nint _allocSize;
     private readonly int _allocAlignment;
     private readonly int _headerSize;
@@ -203,9 +207,37 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
         _headerSize = Math.Max(8, alignment);
         _allocAlignment = Math.Max(8, alignment);
         _allocSize = _headerSize + size;
-        _sizeClass = _allocSize <= SizeClassTable.MaxSmallSize
+        int sizeClass = _allocSize <= SizeClassTable.MaxSmallSize
             ? SizeClassTable.ForSizeAndAlignment((int)_allocSize, _allocAlignment)
             : 0;
+        ulong[] map = TypeLayout<T>.PointerMap;
+        _slabClass = SlabClass.Of(sizeClass, map.Length > 0 ? SlabKind.ManualScan : SlabKind.Manual);
+        _allocMap = map.Length > 0 ? ShiftMap(map, _headerSize / 8, (int)((_allocSize + 7) / 8)) : [];
+    }
+
+    /// <summary><paramref name="map"/> moved <paramref name="by"/> words up, in a map of <paramref name="words"/> words.</summary>
+    private static ulong[] ShiftMap(ulong[] map, int by, int words)
+    {
+        var shifted = new ulong[(words + 63) / 64];
+        for (int w = 0; w < map.Length * 64; w++)
+        {
+            if ((map[w >> 6] & (1UL << (w & 63))) == 0) continue;
+            int to = w + by;
+            shifted[to >> 6] |= 1UL << (to & 63);
+        }
+        return shifted;
+    }
+
+    /// <summary>
+    /// A new object from the heap, past its header. When T holds pointers its slot's pointer
+    /// bits are written (the header's words hold none), so the collector scans it as the root
+    /// it is while rented or pooled.
+    /// </summary>
+    private nint NewFromHeap()
+    {
+        byte* q = (byte*)_heap.AllocClass(_slabClass, _allocSize, _allocAlignment);
+        if (_allocMap.Length > 0) Arena.Collector.HeapBits.Write((nuint)q, _allocMap, (int)((_allocSize + 7) / 8), 1);
+        return (nint)q + _headerSize;
     }
 
     /// <summary>The heap objects come from and go back to.</summary>
@@ -318,7 +350,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
             int ring = Environment.CurrentManagedThreadId;
             if (!Volatile.Read(ref _shared).TryPop(out p, ring)) Volatile.Read(ref _victim).TryPop(out p, ring);
         }
-        if (p == 0) p = (nint)_heap.AllocClass(_sizeClass, _allocSize, _allocAlignment) + _headerSize;
+        if (p == 0) p = NewFromHeap();
         if (_rented is not null)
         {
             lock (_rentedLock) _rented[p] = _epoch;

@@ -356,4 +356,55 @@ public class ArenaPoolCollectionTests
         Ptr<long> again = pool.Rent();                     // the pool still works
         pool.Return(again);
     }
+
+    /// <summary>
+    /// A pooled object of an arena type is a manual object: scanned as a root while it is
+    /// rented, so what it points to outlives every collection, and no longer a root once the
+    /// pool has given it back to the heap.
+    /// </summary>
+    [Fact]
+    public unsafe void A_rented_pooled_object_keeps_the_collected_objects_it_points_to()
+    {
+        using var heap = new Heap();
+        using var _ = heap.Scope();
+        using var pool = new ArenaPool<Arena.Tests.Collector.GcNode>(heap);
+        Ptr<Arena.Tests.Collector.GcNode> held = pool.Rent();
+        Ptr<Arena.Tests.Collector.GcNode> first = Arena.Tests.Collector.GcNodes.New(heap, 1);
+        held.Value.Right = first;
+        first.Value.Right = Arena.Tests.Collector.GcNodes.New(heap, 2);
+        heap.Collect();
+        Arena.Tests.Collector.GcNodes.Churn(heap, 1000);   // would reuse the two slots had they been freed
+        heap.Collect();
+        Arena.Tests.Collector.GcNodes.AssertIntact(held.Value.Right, 1);
+        Arena.Tests.Collector.GcNodes.AssertIntact(held.Value.Right.Value.Right, 2);
+        Assert.Equal(2 + 1, heap.GetStats().HeapObjects);  // the two nodes and the pooled object
+
+        pool.Return(held);
+        heap.Collect();                                    // idle once: in the victim cache, still a root
+        heap.Collect();                                    // idle twice: back on the heap
+        heap.Collect();                                    // what it pointed to is unreachable now
+        Assert.Equal(0, heap.GetStats().HeapObjects);
+    }
+
+    /// <summary>The same for a pooled object over 32 KiB, on pages of its own, with its pointer in its last word.</summary>
+    [Fact]
+    public unsafe void A_rented_large_pooled_object_keeps_what_its_last_word_points_to()
+    {
+        using var heap = new Heap();
+        using var _ = heap.Scope();
+        using var pool = new ArenaPool<Arena.Tests.Collector.GcBig>(heap);
+        Ptr<Arena.Tests.Collector.GcBig> held = pool.Rent();
+        held.Value.Tail = Arena.Tests.Collector.GcNodes.New(heap, 5);
+        heap.Collect();
+        Arena.Tests.Collector.GcNodes.Churn(heap, 1000);
+        heap.Collect();
+        Arena.Tests.Collector.GcNodes.AssertIntact(held.Value.Tail, 5);
+        Assert.Equal(1 + 1, heap.GetStats().HeapObjects);
+
+        pool.Return(held);
+        heap.Collect();
+        heap.Collect();
+        heap.Collect();
+        Assert.Equal(0, heap.GetStats().HeapObjects);
+    }
 }
