@@ -531,6 +531,9 @@ public sealed unsafe partial class Heap : IDisposable
         return cache;
     }
 
+    /// <summary>The calling thread's cache for this heap (tests: to retire an ended thread's cache at a chosen moment).</summary>
+    internal ThreadCache CurrentThreadCache() => CacheForThread();
+
     /// <summary>Called by a cache's finalizer once its thread has ended.</summary>
     internal void RetireCache(ThreadCache cache)
     {
@@ -575,15 +578,6 @@ public sealed unsafe partial class Heap : IDisposable
         lock (_cacheLock)
         {
             for (CacheBlock* b = _caches; b != null; b = b->Next) action(this, b);
-        }
-    }
-
-    /// <summary>Runs <paramref name="action"/> on every live cache block with a state, under the cache lock.</summary>
-    internal void ForEachCache<TState>(delegate*<Heap, CacheBlock*, ref TState, void> action, ref TState state)
-    {
-        lock (_cacheLock)
-        {
-            for (CacheBlock* b = _caches; b != null; b = b->Next) action(this, b, ref state);
         }
     }
 

@@ -203,7 +203,15 @@ internal sealed unsafe class Central
     {
         Slab* fresh = _pages.AllocSlab(_slabPages, SizeClassTable.ObjectSizes[_sizeClass]);
         fresh->InitSmall(_sizeClass, _kind);
+        if (_kind == SlabKind.ManualScan) Interlocked.Increment(ref fresh->Chunk->ManualScanSlabs);
         return Own(fresh, owner, shard);
+    }
+
+    /// <summary>Gives an empty slab of this class back to the page heap.</summary>
+    private void FreeSlab(Slab* s)
+    {
+        if (_kind == SlabKind.ManualScan) Interlocked.Decrement(ref s->Chunk->ManualScanSlabs);
+        _pages.FreeSlab(s);
     }
 
     /// <summary>Takes back a slab its owner is done with (exhausted, or the thread ended), into the slab's shard.</summary>
@@ -399,7 +407,7 @@ internal sealed unsafe class Central
         if (s->AllocCount == 0)
         {
             // Empty since the last sweep kept it, and no thread took it since.
-            _pages.FreeSlab(s);
+            FreeSlab(s);
             return 0;
         }
         int words = s->Words;
@@ -472,7 +480,7 @@ internal sealed unsafe class Central
         s->AssertValid();
         if (s->AllocCount == 0 && !keepEmpty)
         {
-            _pages.FreeSlab(s);
+            FreeSlab(s);
             return false;
         }
         if (s->AllocCount == s->NElems)

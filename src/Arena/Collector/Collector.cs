@@ -9,8 +9,9 @@
 //                     freed by the collector once unreachable. Never by Free.
 //   traced object     one whose pointer words are recorded in the chunk's heap bits:
 //                     CollectedScan and ManualScan objects (arena types with Ptr fields).
-//   roots             Root<T> handles; every manual traced object (never collected);
-//                     the memory of open scopes (scanned conservatively: any word that
+//   roots             Root<T> handles; every manual traced object (never collected),
+//                     pooled ones included, found slab by slab through the page maps
+//                     (ScanManualRoots); the memory of open scopes (scanned conservatively: any word that
 //                     points into a collected object keeps it).
 //   mutator           a thread inside a mutator region of this heap (an open scope).
 //   safepoint         Safepoint(), Collect(), or leaving the outermost mutator region.
@@ -655,12 +656,18 @@ internal sealed unsafe class Collector
         ScanManualRoots();
     }
 
+    /// <summary>
+    /// Scans every allocated manual object of an arena type with pointers: the small ones slab by
+    /// slab, found through the page heap's page maps rather than through the lists and caches that
+    /// hold their slabs, since a slab moves between those while the world is stopped (an ended
+    /// thread's cache is retired by its finalizer, a thread outside every scope refills its cache)
+    /// and would be missed if it moved behind a walk of the lists; the large ones through the
+    /// large-object list.
+    /// </summary>
     private void ScanManualRoots()
     {
-        int first = SlabClass.Of(1, SlabKind.ManualScan), last = SlabClass.Of(SizeClassTable.Count - 1, SlabKind.ManualScan);
         var state = new ManualScanState(this);
-        for (int sc = first; sc <= last; sc++) _heap.Centrals[sc].ForEachSlab(&ScanSlabObjects, ref state);
-        _heap.ForEachCache(&ScanCachedManual, ref state);
+        _heap.Pages.ForEachManualScanSlab(&ScanSlabObjects, ref state);
         lock (_largeLock)
         {
             for (Slab* s = _large; s != null; s = s->Next)
@@ -674,24 +681,34 @@ internal sealed unsafe class Collector
     {
         public readonly Collector Collector = collector;
         public WorkList Work;
+        public bool Visited;
     }
 
+    /// <summary>
+    /// Tests only: runs on the collector's thread once the manual-root scan has visited its first
+    /// slab, so a test can move slabs between the lists and caches (retire an ended thread's
+    /// cache, as its finalizer may at any time) while the scan is under way.
+    /// </summary>
+    internal Action? WhileScanningManualRoots;
+
+    /// <summary>Scans the allocated objects of <paramref name="s"/>, whose owner may be a thread outside every scope, allocating now.</summary>
     private static void ScanSlabObjects(Slab* s, ref ManualScanState st)
     {
-        for (int i = 0; i < s->NElems; i++)
+        if (!st.Visited)
         {
-            if (!s->IsAllocated(i)) continue;
-            st.Collector.ScanObject(s->Base + (nuint)i * s->ElemSize, s->ElemSize, ref st.Work);
+            st.Visited = true;
+            st.Collector.WhileScanningManualRoots?.Invoke();
         }
-    }
-
-    private static void ScanCachedManual(Heap heap, CacheBlock* b, ref ManualScanState st)
-    {
-        int first = SlabClass.Of(1, SlabKind.ManualScan), last = SlabClass.Of(SizeClassTable.Count - 1, SlabKind.ManualScan);
-        for (int sc = first; sc <= last; sc++)
+        int words = s->Words;
+        for (int w = 0; w < words; w++)
         {
-            Slab* s = (Slab*)b->Current[sc];
-            if (s != ThreadCache.EmptySlab) ScanSlabObjects(s, ref st);
+            ulong allocated = s->AllocatedRacy(w);
+            while (allocated != 0)
+            {
+                int i = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(allocated);
+                allocated &= allocated - 1;
+                st.Collector.ScanObject(s->Base + (nuint)i * s->ElemSize, s->ElemSize, ref st.Work);
+            }
         }
     }
 

@@ -43,6 +43,13 @@ internal unsafe struct Chunk
     /// minor collection scans the old objects under dirty cards, then clears them.
     /// </summary>
     public byte* Cards;
+    /// <summary>
+    /// How many small slabs of traced manual objects (SlabKind.ManualScan) the chunk holds,
+    /// kept by the central lists as they take such slabs from the page heap and give them back:
+    /// the collector's walk over the manual roots (PageHeap.ForEachManualScanSlab) passes over
+    /// chunks without one.
+    /// </summary>
+    public int ManualScanSlabs;
     public Chunk* Next;
     public Chunk* Prev;
     /// <summary>One bit per page, 1 = used.</summary>

@@ -225,6 +225,36 @@ internal sealed unsafe class PageHeap
     }
 
     /// <summary>
+    /// Calls <paramref name="visit"/> on every small slab of traced manual objects in this heap,
+    /// wherever it is listed: in a thread's cache, on a central list, or in the hands of a
+    /// thread that is moving it from one to the other. Under this heap's lock, so no slab is
+    /// made or freed meanwhile; chunks without such a slab (Chunk.ManualScanSlabs) are passed
+    /// over. A slab is visited once its central list has set it up (kind, then state).
+    /// </summary>
+    public void ForEachManualScanSlab<TState>(delegate*<Slab*, ref TState, void> visit, ref TState state)
+    {
+        lock (_lock)
+        {
+            for (Chunk* c = _chunks; c != null; c = c->Next)
+            {
+                if (Volatile.Read(ref c->ManualScanSlabs) == 0 || c->Single != null) continue;
+                for (int page = 0; page < PagesPerChunk;)
+                {
+                    Slab* s = (Slab*)c->PageMap[page];
+                    if (s == null)
+                    {
+                        page++;
+                        continue;
+                    }
+                    if (s->Kind == SlabKind.ManualScan && s->State is SlabState.Cached or SlabState.Partial or SlabState.Full)
+                        visit(s, ref state);
+                    page = s->FirstPage + Math.Max(s->Pages, 1);
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Copies this heap's chunks into <paramref name="buffer"/> (grown as needed) and returns
     /// how many. Called while marking (BeginMark..EndMark), when no chunk is released, so the
     /// copies stay valid until EndMark.

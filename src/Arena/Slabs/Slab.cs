@@ -18,8 +18,9 @@
 //               allocation and a free write different words). Fold clears
 //               them out of AllocBits. Zero while not cached, and always zero
 //               in a collected slab.
-//   IsAllocated(i) = (AllocBits[i] or (Cached and i < FreeIndex)) and not OwnerFrees[i]
-//               and not RemoteBits[i]: a remote free is a free before it is merged.
+//   allocated(i) = (AllocBits[i] or (Cached and i < FreeIndex)) and not OwnerFrees[i]
+//               and not RemoteBits[i]: a remote free is a free before it is merged
+//               (IsAllocatedRacy, AllocatedRacy).
 //   AllocCache  ~AllocBits shifted so that bit 0 is the object at FreeIndex:
 //               a 1 is a free object. Searched with a trailing-zero count.
 //               Go: mspan.allocCache.
@@ -264,23 +265,8 @@ internal unsafe struct Slab
     }
 
     /// <summary>
-    /// Whether object <paramref name="idx"/> is allocated: its bit, or handed out by the fast path
-    /// of the cache that holds the slab, and freed neither by that cache's owner nor by another
-    /// thread since (the rule at the top of this file). For the owner, or for a reader while the
-    /// owner cannot allocate. A remote free racing with the read may go unseen: the object then
-    /// counts as allocated, as it was an instant before.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly bool IsAllocated(int idx)
-    {
-        ulong mask = 1UL << idx;
-        int w = idx >> 6;
-        return ((AllocBits[w] & mask) != 0 || (State == SlabState.Cached && idx < FreeIndex))
-            && ((OwnerFrees[w] | RemoteBits[w]) & mask) == 0;
-    }
-
-    /// <summary>
-    /// <see cref="IsAllocated"/>, read by a thread that does not own the slab while its owner may
+    /// Whether object <paramref name="idx"/> is allocated (the rule at the top of this file),
+    /// read by a thread that does not own the slab while its owner may
     /// be allocating, freeing or folding. A fold writes the bits before it rewinds FreeIndex or
     /// gives the slab up, so the bits are read again after the state and FreeIndex: an object
     /// that is allocated is never reported free. (A double free racing with the owner may go
@@ -294,6 +280,26 @@ internal unsafe struct Slab
         if ((Volatile.Read(ref AllocBits[w]) & mask) != 0) return true;
         if (Volatile.Read(ref Unsafe.As<SlabState, byte>(ref State)) == (byte)SlabState.Cached && idx < Volatile.Read(ref FreeIndex)) return true;
         return (Volatile.Read(ref AllocBits[w]) & mask) != 0;
+    }
+
+    /// <summary>
+    /// The objects of bitmap word <paramref name="w"/> that are allocated (the rule at the top of
+    /// this file), 64 at a time, read as <see cref="IsAllocatedRacy"/> reads one: while the
+    /// slab's owner may be allocating, freeing or folding, an object allocated before the read
+    /// began is never left out (the bits are read again after the state and FreeIndex); one
+    /// freed meanwhile may still be in. Frees by the owner and by other threads are left out.
+    /// Bits past NElems are clear.
+    /// </summary>
+    public ulong AllocatedRacy(int w)
+    {
+        ulong gone = Volatile.Read(ref OwnerFrees[w]) | Volatile.Read(ref RemoteBits[w]);
+        ulong bits = Volatile.Read(ref AllocBits[w]);
+        if (Volatile.Read(ref Unsafe.As<SlabState, byte>(ref State)) == (byte)SlabState.Cached)
+            bits |= Below(Volatile.Read(ref FreeIndex), w);
+        bits |= Volatile.Read(ref AllocBits[w]);
+        int left = NElems - (w << 6);
+        if (left < 64) bits &= (1UL << left) - 1;
+        return bits & ~gone;
     }
 
     /// <summary>Index of the object at <paramref name="address"/> (which must lie in the slab). Go: objIndex.</summary>

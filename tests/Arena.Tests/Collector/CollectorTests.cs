@@ -241,6 +241,59 @@ public unsafe class CollectorTests
         Assert.Equal(0, heap.GetStats().HeapObjects);
     }
 
+    /// <summary>
+    /// An ended thread's cache is retired by its finalizer at any moment, collections included:
+    /// its slabs move to the central lists. The manual objects in them are roots all the same,
+    /// even when the move happens while the collector is scanning the manual roots.
+    /// </summary>
+    [Fact]
+    public void A_manual_object_of_an_ended_thread_stays_a_root_when_its_cache_is_retired_during_the_root_scan()
+    {
+        using var heap = new Heap(new HeapOptions(), shards: 1);
+        using var _ = heap.Scope();
+        // Manual slabs of the class on the central lists: one full, which the scan visits first,
+        // and one partial, which the other thread takes.
+        var early = new List<Ptr<GcNode>>();
+        for (int i = 0; i < 300; i++) early.Add(heap.Alloc<GcNode>());
+        heap.Trim();
+        bool called = false;
+        Ptr<GcNode> manual = default;
+        Arena.Caches.ThreadCache? ended = null;
+        OtherThread.Run(() =>
+        {
+            using (heap.Scope())
+            {
+                manual = heap.Alloc<GcNode>();
+                manual.Value.Right = List(heap, 100);
+            }
+            ended = heap.CurrentThreadCache();
+        });
+        heap.Collector.WhileScanningManualRoots = () =>
+        {
+            // What the finalizer of the ended thread's cache does, at the worst moment.
+            heap.RetireCache(ended!);
+            GC.SuppressFinalize(ended!);
+            called = true;
+        };
+        try
+        {
+            heap.Collect();
+        }
+        finally
+        {
+            heap.Collector.WhileScanningManualRoots = null;
+        }
+        Assert.True(called);
+        Assert.Equal(301 + 100, heap.GetStats().HeapObjects);
+        GcNodes.Churn(heap, 1000);   // would take the list's slots had they been freed
+        Assert.Equal(100, CheckList(manual.Value.Right));
+        heap.Free(manual);
+        foreach (Ptr<GcNode> p in early) heap.Free(p);
+        heap.Collect();
+        Assert.Equal(0, heap.GetStats().HeapObjects);
+        System.Runtime.InteropServices.NativeMemory.Free(ended!.Block);
+    }
+
     [Fact]
     public void Arrays_trace_every_element_and_large_ones_are_swept()
     {
