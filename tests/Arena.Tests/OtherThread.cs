@@ -12,4 +12,18 @@ internal static class OtherThread
         t.Join();
         if (failure != null) throw new Xunit.Sdk.XunitException($"on the other thread: {failure}");
     }
+
+    /// <summary>Runs <paramref name="action"/> on <paramref name="count"/> new threads at once (each given its index), waits for all, and rethrows their failures as this test's.</summary>
+    public static void RunAll(int count, Action<int> action)
+    {
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        var threads = Enumerable.Range(0, count).Select(i => new Thread(() =>
+        {
+            try { action(i); }
+            catch (Exception e) { failures.Enqueue(e); }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        if (!failures.IsEmpty) throw new Xunit.Sdk.XunitException($"on {failures.Count} of {count} threads: {string.Join("\n", failures)}");
+    }
 }

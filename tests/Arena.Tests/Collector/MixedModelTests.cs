@@ -76,20 +76,11 @@ public unsafe class MixedModelTests
     public void Several_mutator_threads_with_mixed_graphs_and_one_collecting(bool generational)
     {
         using var heap = new Heap(new HeapOptions { Generational = generational });
-        const int threads = 3;
-        var errors = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
-        var ts = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+        OtherThread.RunAll(3, t =>
         {
-            try
-            {
-                using var outer = heap.Scope();
-                Run(heap, outer, 200 + t, 30_000, checkCounts: false, generational);
-            }
-            catch (Exception e) { errors.Enqueue(e); }
-        })).ToArray();
-        foreach (var t in ts) t.Start();
-        foreach (var t in ts) t.Join();
-        Assert.True(errors.IsEmpty, string.Join("\n", errors));
+            using var outer = heap.Scope();
+            Run(heap, outer, 200 + t, 30_000, checkCounts: false, generational);
+        });
         heap.Collect();
         Assert.Equal(0, heap.GetStats().HeapObjects);
     }
@@ -104,14 +95,11 @@ public unsafe class MixedModelTests
     {
         var rng = new Random(seed);
         var known = new List<Obj>();          // collected objects reachable at the last collection or safepoint, or allocated since
-        var fresh = new List<Obj>();          // collected objects allocated since the last safepoint: alive until then
         var roots = new List<(Obj Obj, Root<GcNode> Root)>();
         var manual = new List<Obj>();
         var scopes = new List<(Scope Scope, List<Obj> Cells)> { (outer, []) };
         long nextId = 1;
-        long lastGc = heap.GetStats().NumGC;
-        long lastFull = lastGc - heap.GetStats().NumMinorGC;
-        var mayHold = new List<Obj>();        // generational: what a minor cycle may have kept
+        var cycles = new ModelCycles<Obj>(heap, generational, seed, Reach);
 
         IEnumerable<Obj> Holders() => manual.Concat(scopes.SelectMany(s => s.Cells));
 
@@ -139,35 +127,14 @@ public unsafe class MixedModelTests
             List<Obj> live = ReachFromHolders();
             foreach (Obj o in live) CheckIntact(o, when);
             foreach (Obj h in Holders()) CheckIntact(h, when);
-            HeapStats stats = heap.GetStats();
-            bool full = stats.NumGC - stats.NumMinorGC != lastFull;
-            lastFull = stats.NumGC - stats.NumMinorGC;
-            if (!generational || full) mayHold = live;
-            else mayHold = Reach([.. live, .. mayHold]);
-            if (checkCounts)
-            {
-                long objects = stats.HeapObjects - manual.Count;
-                if (!generational || full)
-                {
-                    if (objects != live.Count) Assert.Fail($"seed {seed}, {when}: heap holds {objects} collected objects, the model reaches {live.Count}");
-                }
-                else if (objects < live.Count || objects > mayHold.Count)
-                    Assert.Fail($"seed {seed}, {when} (minor): heap holds {objects} collected objects, the model reaches {live.Count} and may hold {mayHold.Count}");
-            }
+            cycles.Check(live, checkCounts, notCollected: manual.Count, when);
             known = live;
-            fresh.Clear();
         }
 
         void AfterSafepoint(string when)
         {
-            long gc = heap.GetStats().NumGC;
-            if (gc != lastGc) { lastGc = gc; Verify(when); }
-            else
-            {
-                // No collection ran: unreachable fresh objects are garbage from now on.
-                fresh.Clear();
-                known = ReachFromHolders();
-            }
+            if (cycles.RanOne()) Verify(when);
+            else known = ReachFromHolders();   // no collection ran: unreachable fresh objects are garbage from now on
         }
 
         Obj NewCollected()
@@ -185,7 +152,6 @@ public unsafe class MixedModelTests
                 < 98 => Nodes(rng.Next(1_100, 1_300)),           // 35–42 KB
                 _ => Make(Kind.Big, (byte*)heap.New<GcBig>().Pointer, sizeof(GcBig) / 8, 1),
             };
-            fresh.Add(o);
             known.Add(o);
             return o;
 
@@ -322,9 +288,7 @@ public unsafe class MixedModelTests
             }
             else
             {
-                if (generational && rng.Next(2) == 0) heap.CollectMinor();
-                else heap.Collect();
-                lastGc = heap.GetStats().NumGC;
+                cycles.Collect(rng);
                 Verify($"op {op} (collect)");
             }
             if (known.Count > 3000)

@@ -54,20 +54,11 @@ public unsafe class ModelTests
     {
         var options = new HeapOptions { Generational = generational };
         using var heap = shards == 0 ? new Heap(options) : new Heap(options, shards);
-        const int threads = 3;
-        var errors = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
-        var ts = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+        OtherThread.RunAll(3, t =>
         {
-            try
-            {
-                using var m = heap.Scope();
-                Run(heap, 100 + t, 60_000, checkCounts: false, generational);
-            }
-            catch (Exception e) { errors.Enqueue(e); }
-        })).ToArray();
-        foreach (var t in ts) t.Start();
-        foreach (var t in ts) t.Join();
-        Assert.True(errors.IsEmpty, string.Join("\n", errors));
+            using var m = heap.Scope();
+            Run(heap, 100 + t, 60_000, checkCounts: false, generational);
+        });
         heap.Collect();
         Assert.Equal(0, heap.GetStats().HeapObjects);
         Assert.True(heap.GetStats().NumGC > 3);
@@ -85,25 +76,13 @@ public unsafe class ModelTests
         var fresh = new List<Obj>();          // allocated since the last safepoint: alive until then
         var roots = new List<(Obj Obj, Root<GcNode> Root)>();
         long nextId = 1;
-        long lastGc = heap.GetStats().NumGC;
-        long lastFull = lastGc - heap.GetStats().NumMinorGC;
-        // Generational: every object a minor cycle may have kept (old ones, dead or not, and
-        // what they reach). Only full cycles free old objects.
-        var mayHold = new List<Obj>();
+        var cycles = new ModelCycles<Obj>(heap, generational, seed, Reach);
 
         List<Obj> Known() => fresh.Count == 0 ? reachable : [.. reachable, .. fresh];
 
         void Verify(string when)
         {
-            var live = new HashSet<Obj>(ReferenceEqualityComparer.Instance);
-            var stack = new Stack<Obj>(roots.Select(r => r.Obj));
-            while (stack.Count > 0)
-            {
-                Obj o = stack.Pop();
-                if (!live.Add(o)) continue;
-                if (o.Left != null) stack.Push(o.Left);
-                if (o.Right != null) stack.Push(o.Right);
-            }
+            List<Obj> live = Reach(roots.Select(r => r.Obj));
             foreach (Obj o in live)
             {
                 ref GcNode n = ref o.Ptr.Value;
@@ -112,29 +91,14 @@ public unsafe class ModelTests
                 if ((o.Left?.Ptr ?? Ptr<GcNode>.Null) != n.Left || (o.Right?.Ptr ?? Ptr<GcNode>.Null) != n.Right)
                     Assert.Fail($"seed {seed}, {when}: object {o.Id} lost a pointer");
             }
-            HeapStats stats = heap.GetStats();
-            bool full = stats.NumGC - stats.NumMinorGC != lastFull;
-            lastFull = stats.NumGC - stats.NumMinorGC;
-            if (!generational || full) mayHold = [.. live];
-            else mayHold = Reach([.. roots.Select(r => r.Obj), .. mayHold]);
-            if (checkCounts)
-            {
-                long objects = stats.HeapObjects;
-                if (!generational || full)
-                {
-                    if (objects != live.Count) Assert.Fail($"seed {seed}, {when}: heap holds {objects} objects, the model reaches {live.Count}");
-                }
-                else if (objects < live.Count || objects > mayHold.Count)
-                    Assert.Fail($"seed {seed}, {when} (minor): heap holds {objects} objects, the model reaches {live.Count} and may hold {mayHold.Count}");
-            }
-            reachable = [.. live];
+            cycles.Check(live, checkCounts, notCollected: 0, when);
+            reachable = live;
             fresh.Clear();
         }
 
         void AfterSafepoint(string when)
         {
-            long gc = heap.GetStats().NumGC;
-            if (gc != lastGc) { lastGc = gc; Verify(when); }
+            if (cycles.RanOne()) Verify(when);
             else
             {
                 // No collection ran: unreachable fresh objects are garbage from now on.
@@ -181,10 +145,7 @@ public unsafe class ModelTests
             }
             else
             {
-                // A generational heap gets minor cycles here as often as full ones.
-                if (generational && rng.Next(2) == 0) heap.CollectMinor();
-                else heap.Collect();
-                lastGc = heap.GetStats().NumGC;
+                cycles.Collect(rng);
                 Verify($"op {op} (collect)");
             }
             if (reachable.Count > 4000)
