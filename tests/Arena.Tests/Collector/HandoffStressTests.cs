@@ -94,6 +94,41 @@ public unsafe class HandoffStressTests
             catch (Exception e) { errors.Enqueue($"thread {t}: {e}"); }
             finally { Interlocked.Increment(ref done); }
         })).ToList();
+        // A thread outside every scope allocates and frees manual and pooled objects all along,
+        // collections included: its slabs change hands while the collector walks the manual
+        // roots. It stores no pointer to a collected object (liveness contract 5).
+        threads.Add(new Thread(() =>
+        {
+            try
+            {
+                var rng = new Random(7);
+                var held = new List<(Ptr<GcNode> P, bool Pooled, long Id)>();
+                long id = 1L << 50;
+                while (Volatile.Read(ref done) < Mutators)
+                {
+                    for (int i = rng.Next(1, 400); i > 0; i--)
+                    {
+                        bool pooled = rng.Next(2) == 0;
+                        Ptr<GcNode> p = pooled ? pool.Rent() : heap.Alloc<GcNode>();
+                        p.Value.Id = ++id;
+                        p.Value.Canary = GcNodes.Canary(id);
+                        held.Add((p, pooled, id));
+                    }
+                    for (int i = held.Count - 1; i >= 0; i -= rng.Next(1, 3))
+                    {
+                        (Ptr<GcNode> p, bool pooled, long pid) = held[i];
+                        if (p.Value.Id != pid || p.Value.Canary != GcNodes.Canary(pid)) errors.Enqueue($"outside every scope: object {pid} was overwritten");
+                        if (pooled) pool.Return(p); else heap.Free(p);
+                        held.RemoveAt(i);
+                    }
+                }
+                foreach ((Ptr<GcNode> p, bool pooled, _) in held)
+                {
+                    if (pooled) pool.Return(p); else heap.Free(p);
+                }
+            }
+            catch (Exception e) { errors.Enqueue($"outside every scope: {e}"); }
+        }));
         threads.ForEach(th => th.Start());
         while (Volatile.Read(ref done) < Mutators)
         {
