@@ -90,7 +90,8 @@ public sealed unsafe partial class Heap
         if (bytes > int.MaxValue) System.Runtime.InteropServices.NativeMemory.Clear((byte*)p + int.MaxValue, (nuint)(bytes - int.MaxValue));
         if (scan && length > 0)
         {
-            Arena.Collector.HeapBits.Write((nuint)p, CollectedLayout<T>.PointerMap, (TypeLayout<T>.Size + 7) / 8, length);
+            Arena.Collector.HeapBits.Write((nuint)p, CollectedLayout<T>.PointerMap, (TypeLayout<T>.Size + 7) / 8, length,
+                sizeClass != 0 ? SizeClassTable.ObjectSizes[sizeClass] / 8 : 0);
             // The array's bits are not any type's slot pattern: its slab is no longer stamped.
             Arena.Pages.Chunk* c = Arena.Pages.AddressMap.Lookup((nuint)p);
             c->SlabOf((nuint)p)->PtrStamp = 0;

@@ -47,18 +47,24 @@ internal static unsafe class TypeLayout<T> where T : unmanaged
     public static readonly ulong[] PointerMap = PointerMaps.Of<T>();
     /// <summary>Bytes per object of T's size class (0 when T is large): a JIT constant, so dividing by it is a shift or a multiply.</summary>
     public static readonly uint ElemSize = (uint)SizeClassTable.ObjectSizes[SizeClass];
+    /// <summary>
+    /// Bytes of the slot a T takes: its size class's objects, or T itself when large. Pointer
+    /// bits are written for the whole slot, so the words past T's end keep no bit that an
+    /// earlier, larger object of the slot left.
+    /// </summary>
+    public static readonly int SlotBytes = SizeClass != 0 ? SizeClassTable.ObjectSizes[SizeClass] : sizeof(T);
     /// <summary>The slab class of manual objects of T: traced when T has pointers.</summary>
     public static readonly int ManualSlabClass = SlabClass.Of(SizeClass, PointerMap.Length > 0 ? SlabKind.ManualScan : SlabKind.Manual);
     /// <summary>Records T's pointer words for a fresh object at <paramref name="p"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void WritePointerBits(T* p) => HeapBits.Write((nuint)p, PointerMap, (sizeof(T) + 7) / 8, 1);
+    public static void WritePointerBits(T* p) => HeapBits.Write((nuint)p, PointerMap, (sizeof(T) + 7) / 8, 1, (SlotBytes + 7) / 8);
 
     /// <summary>The pointer map as one word when it fits, else 0 (folded by the JIT).</summary>
-    private static readonly ulong s_oneWordMap = HeapBits.OneWord(PointerMap, sizeof(T));
+    private static readonly ulong s_oneWordMap = HeapBits.OneWord(PointerMap, SlotBytes);
 
     /// <summary>As <see cref="WritePointerBits(T*)"/>, with the chunk already known (the fast path has it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void WritePointerBits(Pages.Chunk* chunk, T* p) => HeapBits.WriteObject(chunk, (nuint)p, PointerMap, s_oneWordMap, sizeof(T));
+    public static void WritePointerBits(Pages.Chunk* chunk, T* p) => HeapBits.WriteObject(chunk, (nuint)p, PointerMap, s_oneWordMap, SlotBytes);
 
     internal struct AlignmentProbe
     {
@@ -79,8 +85,8 @@ internal static unsafe class CollectedLayout<T> where T : unmanaged, IArenaType<
     public static readonly int CollectedSlabClass = SlabClass.Of(TypeLayout<T>.SizeClass, PointerMap.Length > 0 ? SlabKind.CollectedScan : SlabKind.Collected);
     public static readonly bool IsScanned = PointerMap.Length > 0;
 
-    /// <summary>The pointer map as one word when it fits, else 0 (folded by the JIT).</summary>
-    private static readonly ulong s_oneWordMap = HeapBits.OneWord(PointerMap, sizeof(T));
+    /// <summary>The pointer map as one word when it fits the slot, else 0 (folded by the JIT).</summary>
+    private static readonly ulong s_oneWordMap = HeapBits.OneWord(PointerMap, TypeLayout<T>.SlotBytes);
 
     /// <summary>Words per slot of this type's size class.</summary>
     private static readonly int s_slotWords = SizeClasses.SizeClassTable.ObjectSizes[TypeLayout<T>.SizeClass] / 8;
@@ -141,7 +147,7 @@ internal static unsafe class CollectedLayout<T> where T : unmanaged, IArenaType<
 
     /// <summary>Records T's pointer words for a fresh object at <paramref name="p"/> in <paramref name="chunk"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void WritePointerBits(Pages.Chunk* chunk, T* p) => HeapBits.WriteObject(chunk, (nuint)p, PointerMap, s_oneWordMap, sizeof(T));
+    public static void WritePointerBits(Pages.Chunk* chunk, T* p) => HeapBits.WriteObject(chunk, (nuint)p, PointerMap, s_oneWordMap, TypeLayout<T>.SlotBytes);
 
     private static ulong[] Trim(ReadOnlySpan<ulong> map)
     {

@@ -9,7 +9,8 @@ namespace Arena.Collector;
 /// <summary>
 /// The per-word pointer bitmap of every chunk (Go: heap bits, heapBitsSmall): one bit per
 /// 8-byte word, 1 where a traced object holds a pointer. Written when a traced object is
-/// allocated (its whole range, so bits left by an earlier object in the slot are cleared);
+/// allocated, for its whole slot, so bits left by an earlier object of the slot are cleared,
+/// those past a smaller object's end included (the scan reads whole slots);
 /// read when the collector scans the object. Untraced objects never read or write it.
 /// </summary>
 internal static unsafe class HeapBits
@@ -17,15 +18,18 @@ internal static unsafe class HeapBits
     /// <summary>
     /// Writes the bits of <paramref name="count"/> consecutive elements of
     /// <paramref name="elementWords"/> words each, laid out from <paramref name="address"/>
-    /// with <paramref name="map"/> per element. The object must lie in one chunk of this process.
+    /// with <paramref name="map"/> per element, and clears those of the words after them up to
+    /// <paramref name="slotWords"/> (the object's slot, when its size class rounds it up): what
+    /// an earlier, larger object of the slot wrote there is not this object's and keeps nothing.
+    /// The object must lie in one chunk of this process.
     /// </summary>
-    public static void Write(nuint address, ReadOnlySpan<ulong> map, int elementWords, nint count)
+    public static void Write(nuint address, ReadOnlySpan<ulong> map, int elementWords, nint count, nint slotWords = 0)
     {
         Chunk* chunk = AddressMap.Lookup(address);
         ulong* bits = chunk->PtrBits;
         nuint first = (address - chunk->Base) >> 3;
-        nuint words = (nuint)elementWords * (nuint)count;
-        if (map.Length == 1 && elementWords <= 64 && count == 1)
+        nuint words = (nuint)Math.Max((nint)elementWords * count, slotWords);
+        if (map.Length == 1 && words <= 64 && count == 1)
         {
             // One word of map, one element: at most two bitmap words change.
             WriteSmall(bits, first, (int)words, map[0]);
@@ -50,8 +54,9 @@ internal static unsafe class HeapBits
     }
 
     /// <summary>
-    /// Writes the bits of one object of <paramref name="size"/> bytes at <paramref name="address"/>
-    /// in <paramref name="chunk"/>: the two-word masked write when the map fits one word, the
+    /// Writes the bits of one object whose slot is <paramref name="size"/> bytes at <paramref name="address"/>
+    /// in <paramref name="chunk"/> (the slot's words past the object's end are cleared, as the
+    /// map has no bit there): the two-word masked write when the map fits one word, the
     /// general loop otherwise. Callers pass <paramref name="oneWordMap"/> from a static readonly
     /// (<see cref="OneWord"/>), which the JIT folds, so the fast path loads no map.
     /// </summary>

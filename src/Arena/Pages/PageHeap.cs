@@ -248,7 +248,7 @@ internal sealed unsafe class PageHeap
                     }
                     if (s->Kind == SlabKind.ManualScan && s->State is SlabState.Cached or SlabState.Partial or SlabState.Full)
                         visit(s, ref state);
-                    page = s->FirstPage + Math.Max(s->Pages, 1);
+                    page = Math.Max(page + 1, s->FirstPage + s->Pages);
                 }
             }
         }

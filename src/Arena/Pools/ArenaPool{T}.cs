@@ -131,8 +131,10 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
     private readonly ulong _cookie;
     /// <summary>The slab class objects come from: a traced manual class when T holds pointers, so rented objects are roots.</summary>
     private readonly int _slabClass;
-    /// <summary>T's pointer map moved past the header, for the whole heap object; empty when T holds no pointer.</summary>
+    /// <summary>T's pointer map moved past the header, for the whole slot; empty when T holds no pointer.</summary>
     private readonly ulong[] _allocMap;
+    /// <summary>Words of the slot a heap object of this pool takes (its size class's objects, or the object when large).</summary>
+    private readonly int _slotWords;
     private readonly nint _allocSize;
     private readonly int _allocAlignment;
     private readonly int _headerSize;
@@ -212,7 +214,8 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
             : 0;
         ulong[] map = TypeLayout<T>.PointerMap;
         _slabClass = SlabClass.Of(sizeClass, map.Length > 0 ? SlabKind.ManualScan : SlabKind.Manual);
-        _allocMap = map.Length > 0 ? ShiftMap(map, _headerSize / 8, (int)((_allocSize + 7) / 8)) : [];
+        _slotWords = (sizeClass != 0 ? SizeClassTable.ObjectSizes[sizeClass] : (int)_allocSize + 7) / 8;
+        _allocMap = map.Length > 0 ? ShiftMap(map, _headerSize / 8, _slotWords) : [];
     }
 
     /// <summary><paramref name="map"/> moved <paramref name="by"/> words up, in a map of <paramref name="words"/> words.</summary>
@@ -236,7 +239,7 @@ public sealed unsafe class ArenaPool<T> : IDisposable, Collector.ICollectionList
     private nint NewFromHeap()
     {
         byte* q = (byte*)_heap.AllocClass(_slabClass, _allocSize, _allocAlignment);
-        if (_allocMap.Length > 0) Arena.Collector.HeapBits.Write((nuint)q, _allocMap, (int)((_allocSize + 7) / 8), 1);
+        if (_allocMap.Length > 0) Arena.Collector.HeapBits.Write((nuint)q, _allocMap, _slotWords, 1);
         return (nint)q + _headerSize;
     }
 

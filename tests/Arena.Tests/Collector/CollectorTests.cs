@@ -294,6 +294,51 @@ public unsafe class CollectorTests
         System.Runtime.InteropServices.NativeMemory.Free(ended!.Block);
     }
 
+    /// <summary>
+    /// A slot of a size class may hold a smaller object than the one before it: the words past
+    /// the new object's end still hold what the old one wrote there, pointers included. They are
+    /// not the new object's, so they keep nothing alive. A collected array here.
+    /// </summary>
+    [Fact]
+    public void The_words_of_a_slot_past_a_smaller_collected_object_keep_nothing()
+    {
+        using var heap = new Heap();
+        using var _ = heap.Scope();
+        Ptr<GcNode> x = heap.New<GcNode>();
+        Root<GcNode> rx = heap.Root(x);
+        Ptr<GcLink> six = heap.NewArray<GcLink>(6);          // 48 bytes: class 48
+        six[5].Value.To = x;
+        heap.Collect();                                      // the array is freed, x kept by its root
+        rx.Dispose();
+        Ptr<GcLink> five = heap.NewArray<GcLink>(5);         // 40 bytes, in the array's slot
+        using Root<GcLink> keep = heap.Root(five);
+        Assert.Equal(six.Address, five.Address);
+        Assert.Equal(x.Address, ((nint*)five.Pointer)[5]);  // the old pointer is still in the slot's last word
+        heap.Collect();
+        Assert.Equal(1, heap.GetStats().HeapObjects);        // x went
+    }
+
+    /// <summary>The same for manual objects: a slot's last word past a smaller object is no root.</summary>
+    [Fact]
+    public void The_words_of_a_slot_past_a_smaller_manual_object_are_no_root()
+    {
+        using var heap = new Heap();
+        using var _ = heap.Scope();
+        Ptr<GcNode> x = heap.New<GcNode>();
+        Root<GcNode> rx = heap.Root(x);
+        Ptr<GcFull48> wide = heap.Alloc<GcFull48>();         // 48 bytes, its pointer in word 5
+        wide.Value.Last = x;
+        heap.Free(wide);
+        heap.Trim();                                         // its slab goes back to the page heap
+        rx.Dispose();
+        Ptr<GcMid> mid = heap.Alloc<GcMid>();                // 40 bytes, in the same slot of a new slab
+        Assert.Equal(wide.Address, mid.Address);
+        Assert.Equal(x.Address, ((nint*)mid.Pointer)[5]);
+        heap.Collect();
+        Assert.Equal(1, heap.GetStats().HeapObjects);        // mid only
+        heap.Free(mid);
+    }
+
     [Fact]
     public void Arrays_trace_every_element_and_large_ones_are_swept()
     {

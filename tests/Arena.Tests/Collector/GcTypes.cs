@@ -69,3 +69,19 @@ internal static class GcNodes
         for (int i = 0; i < count; i++) New(heap, -1);
     }
 }
+
+/// <summary>A 48-byte traced object (size class 48) with its pointer in its last word.</summary>
+[ArenaType]
+public unsafe partial struct GcFull48
+{
+    public fixed long Data[5];
+    private Ptr<GcNode> _last;
+}
+
+/// <summary>A 40-byte traced object, in the size class of <see cref="GcFull48"/>, with its pointer in its first word: the slot's last word is not its own.</summary>
+[ArenaType]
+public unsafe partial struct GcMid
+{
+    private Ptr<GcNode> _first;
+    public fixed long Data[4];
+}
