@@ -276,7 +276,7 @@ internal unsafe struct Slab
     {
         ulong mask = 1UL << idx;
         int w = idx >> 6;
-        if ((Volatile.Read(ref OwnerFrees[w]) & mask) != 0) return false;
+        if (((Volatile.Read(ref OwnerFrees[w]) | Volatile.Read(ref RemoteBits[w])) & mask) != 0) return false;
         if ((Volatile.Read(ref AllocBits[w]) & mask) != 0) return true;
         if (Volatile.Read(ref Unsafe.As<SlabState, byte>(ref State)) == (byte)SlabState.Cached && idx < Volatile.Read(ref FreeIndex)) return true;
         return (Volatile.Read(ref AllocBits[w]) & mask) != 0;
