@@ -4,8 +4,8 @@ namespace Arena.Tests.Collector;
 /// The model test of <see cref="ModelTests"/> over every kind of object and holder at once:
 /// collected objects of several types and size classes, small and large arrays, a large object
 /// with its pointer in its last word and pointer-free objects; pointers to an object's start and
-/// into its middle; and as holders roots, manual objects, and pointer words in the memory of
-/// nested scopes that open and close. After every collection each object the model reaches
+/// into its middle; and as holders roots (retargeted at times), manual objects, and pointer
+/// words in the memory of nested scopes that open and close. After every collection each object the model reaches
 /// still holds its canaries and the pointers the model stored in it, and the heap holds exactly
 /// the objects the model reaches plus the manual ones.
 /// </summary>
@@ -245,8 +245,19 @@ public unsafe class MixedModelTests
             else if (r < 75 && roots.Count > 0)
             {
                 int i = rng.Next(roots.Count);
-                roots[i].Root.Dispose();
-                roots.RemoveAt(i);
+                if (rng.Next(3) == 0)
+                {
+                    // Retarget: the root holds another object (or a point inside it) from now on.
+                    Obj x = known[rng.Next(known.Count)];
+                    Root<GcNode> root = roots[i].Root;
+                    root.Target = new Ptr<GcNode>((GcNode*)(x.Base + 8 * (rng.Next(3) == 0 ? rng.Next(x.Words) : 0)));
+                    roots[i] = (x, root);
+                }
+                else
+                {
+                    roots[i].Root.Dispose();
+                    roots.RemoveAt(i);
+                }
             }
             else if (r < 78)
             {
