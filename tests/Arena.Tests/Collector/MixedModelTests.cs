@@ -47,13 +47,14 @@ public unsafe class MixedModelTests
         public bool Collected => Kind is not (Kind.Manual or Kind.ScopeWords);
     }
 
+    /// <summary><paramref name="markWorkers"/>: 0 for one per core, 1 for the single-worker mark.</summary>
     [Theory]
-    [InlineData(21, 120_000)]
-    [InlineData(22, 120_000)]
-    [InlineData(23, 120_000)]
-    public void Random_operations_on_every_kind_of_object_and_holder_agree_with_the_model(int seed, int operations)
+    [InlineData(21, 120_000, 0)]
+    [InlineData(22, 120_000, 0)]
+    [InlineData(23, 120_000, 1)]
+    public void Random_operations_on_every_kind_of_object_and_holder_agree_with_the_model(int seed, int operations, int markWorkers)
     {
-        using var heap = new Heap();
+        using var heap = new Heap(new HeapOptions { MarkWorkers = markWorkers });
         using var outer = heap.Scope();
         Run(heap, outer, seed, operations, checkCounts: true, generational: false);
         Assert.True(heap.GetStats().NumGC > 20, $"only {heap.GetStats().NumGC} cycles ran");
