@@ -11,8 +11,8 @@
 //                     CollectedScan and ManualScan objects (arena types with Ptr fields).
 //   roots             Root<T> handles; every manual traced object (never collected),
 //                     pooled ones included, found slab by slab through the page maps
-//                     (ScanManualRoots); the memory of open scopes (scanned conservatively: any word that
-//                     points into a collected object keeps it).
+//                     (ScanManualRoots); the memory of open scopes (scanned
+//                     conservatively: any word that points into a collected object keeps it).
 //   mutator           a thread inside a mutator region of this heap (an open scope).
 //   safepoint         Safepoint(), Collect(), or leaving the outermost mutator region.
 //   white/grey/black  unmarked / marked and on a work list / marked and scanned.

@@ -272,19 +272,11 @@ internal unsafe struct Slab
     /// that is allocated is never reported free. (A double free racing with the owner may go
     /// unseen; its remote bit is then dropped by the merge, which keeps only allocated bits.)
     /// </summary>
-    public bool IsAllocatedRacy(int idx)
-    {
-        ulong mask = 1UL << idx;
-        int w = idx >> 6;
-        if (((Volatile.Read(ref OwnerFrees[w]) | Volatile.Read(ref RemoteBits[w])) & mask) != 0) return false;
-        if ((Volatile.Read(ref AllocBits[w]) & mask) != 0) return true;
-        if (Volatile.Read(ref Unsafe.As<SlabState, byte>(ref State)) == (byte)SlabState.Cached && idx < Volatile.Read(ref FreeIndex)) return true;
-        return (Volatile.Read(ref AllocBits[w]) & mask) != 0;
-    }
+    public bool IsAllocatedRacy(int idx) => (AllocatedRacy(idx >> 6) & (1UL << idx)) != 0;
 
     /// <summary>
     /// The objects of bitmap word <paramref name="w"/> that are allocated (the rule at the top of
-    /// this file), 64 at a time, read as <see cref="IsAllocatedRacy"/> reads one: while the
+    /// this file), 64 at a time, read as <see cref="IsAllocatedRacy"/> describes: while the
     /// slab's owner may be allocating, freeing or folding, an object allocated before the read
     /// began is never left out (the bits are read again after the state and FreeIndex); one
     /// freed meanwhile may still be in. Frees by the owner and by other threads are left out.
