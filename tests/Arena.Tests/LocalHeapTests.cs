@@ -190,14 +190,15 @@ public unsafe class LocalHeapTests
             local.Free(local.Alloc<Guid>());
         }
         for (int i = 0; i < 1000; i++) local.Free(local.Alloc(100_000));
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1_000_000; i++)
+        Assert.Equal(0, ManagedBytes.OfWarmLoop(() =>
         {
-            local.Free(local.Alloc(32));
-            local.Free(local.Alloc<Guid>());
-        }
-        long after = GC.GetAllocatedBytesForCurrentThread();
-        Assert.Equal(0, after - before);
+            LocalHeap local = heap.Local();
+            for (int i = 0; i < 1_000_000; i++)
+            {
+                local.Free(local.Alloc(32));
+                local.Free(local.Alloc<Guid>());
+            }
+        }));
     }
 
     private delegate void Use(LocalHeap local);
